@@ -1,0 +1,69 @@
+"""Run the production application server (granian, WSGI) and the worker together.
+
+This is what `make run` starts and what an operator can run under a process supervisor. Ctrl-C
+(or SIGTERM) stops both; if either dies the other is stopped too, so a supervisor sees it.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the site with granian and run the background worker beside it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "1")))
+        parser.add_argument(
+            "--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")),
+            help="Blocking threads per web worker.",
+        )
+        parser.add_argument("--no-worker", action="store_true", help="Serve the site only.")
+
+    def handle(self, *args, host, port, workers, threads, no_worker, **options):
+        python = sys.executable
+        web = [
+            python, "-m", "granian", "--interface", "wsgi", "--host", host, "--port", str(port),
+            "--workers", str(workers), "--blocking-threads", str(threads),
+            "--no-access-log", "--respawn-failed-workers", "undeu.wsgi:application",
+        ]
+        manage = str(settings.BASE_DIR / "manage.py")
+        children = [subprocess.Popen(web)]  # noqa: S603 - our own interpreter and arguments
+        if not no_worker:
+            children.append(subprocess.Popen([python, manage, "worker"]))  # noqa: S603
+
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        shown = host if ":" not in host else f"[{host}]"
+        self.stdout.write(f"Undeu is running on http://{shown}:{port}/  (Ctrl-C stops it)")
+        if settings.UNDEU_MAIL == "local":
+            self.stdout.write(
+                f"Emails are not sent in this mode: read them on http://{shown}:{port}/dev/mail/"
+                f" (files in {settings.EMAIL_FILE_PATH})"
+            )
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.2)
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if not stopping:
+            raise SystemExit(1)

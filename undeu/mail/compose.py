@@ -1,0 +1,66 @@
+"""Turning an outbox row into an email, in the language of the person it is for."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from undeu.petitions.models import Petition
+
+
+def _confirm_signature(message) -> dict:
+    context = _petition_context(message)
+    context["confirm_url"] = context["base_url"] + reverse(
+        "signatures:confirm", kwargs={"token": message.context["token"]}
+    )
+    return context
+
+
+def _petition_context(message) -> dict:
+    petition = Petition.objects.prefetch_related("versions").get(pk=message.context["petition_id"])
+    version = petition.version_for(message.language)
+    base_url = message.context["base_url"].rstrip("/")
+    return {
+        "base_url": base_url,
+        "petition": petition,
+        "version": version,
+        "petition_url": base_url
+        + reverse("petitions:detail", kwargs={"slug": petition.slug}),
+    }
+
+
+_CONTEXT_BUILDERS = {
+    "confirm_signature": _confirm_signature,
+    "already_signed": _petition_context,
+}
+
+
+def compose(message) -> EmailMultiAlternatives:
+    with translation.override(message.language):
+        context = _CONTEXT_BUILDERS[message.kind](message)
+        context["site_name"] = settings.SITE_NAME
+        template = f"mail/{message.kind}"
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        text = render_to_string(f"{template}.txt", context)
+        html = render_to_string(f"{template}.html", context)
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to],
+        headers={
+            # The same outbox row always has the same Message-ID, so a resend after a crash is
+            # recognisable as the same message.
+            "Message-ID": f"<outbox-{message.pk}@{_id_domain()}>",
+            "Content-Language": message.language,
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    email.attach_alternative(html, "text/html")
+    return email
+
+
+def _id_domain() -> str:
+    sender = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ")
+    return sender or "undeu.invalid"

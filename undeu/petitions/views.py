@@ -1,0 +1,109 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from undeu.petitions.models import Petition, PetitionVersion
+from undeu.petitions.page import count_context, petition_context, targets_for
+from undeu.petitions.text import search_terms
+from undeu.signatures.forms import SignatureForm
+
+PER_PAGE = 20
+SORTS = {"popular": ("-signature_count", "-published_at"), "newest": ("-published_at",)}
+
+
+def public_petition(slug: str) -> Petition:
+    return get_object_or_404(
+        Petition.objects.public().prefetch_related("versions", "targets"), slug=slug
+    )
+
+
+def cacheable_for_anonymous(request, response):
+    """Anonymous visitors without cookies all see the same page, so shared caches may keep it."""
+    if request.COOKIES:
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=settings.UNDEU_PAGE_MAX_AGE,
+            stale_while_revalidate=60,
+            stale_if_error=86400,
+        )
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def render_petition(request, petition, form, *, status=200):
+    context = petition_context(petition, request.GET.get("version"))
+    context["form"] = form
+    return render(request, "petitions/detail.html", context, status=status)
+
+
+@require_GET
+def detail(request, slug):
+    petition = public_petition(slug)
+    response = render_petition(request, petition, SignatureForm())
+    return cacheable_for_anonymous(request, response)
+
+
+@require_GET
+def all_versions(request, slug):
+    petition = public_petition(slug)
+    context = petition_context(petition)
+    context["all_versions"] = [
+        (version, targets_for(petition, version.language))
+        for _, version in sorted(petition.versions_by_language.items())
+    ]
+    response = render(request, "petitions/all_versions.html", context)
+    return cacheable_for_anonymous(request, response)
+
+
+@require_GET
+def count_json(request, slug):
+    """The count for scripts and other sites: tiny and cacheable. ?lang= picks the sentence's
+    language."""
+    petition = get_object_or_404(Petition.objects.public().only("id"), slug=slug)
+    language = request.GET.get("lang")
+    with translation.override(language if language in dict(settings.LANGUAGES) else None):
+        response = JsonResponse(count_context(petition))
+    patch_cache_control(
+        response, public=True, max_age=settings.UNDEU_COUNT_MAX_AGE, stale_if_error=86400
+    )
+    return response
+
+
+@require_GET
+def petition_list(request):
+    sort = request.GET.get("sort", "popular")
+    if sort not in SORTS:
+        sort = "popular"
+    query = request.GET.get("q", "")[:200]
+    terms = search_terms(query)
+    petitions = Petition.objects.public().prefetch_related("versions")
+    if terms:
+        matching = PetitionVersion.objects.all()
+        for term in terms:
+            matching = matching.filter(search_text__contains=term)
+        petitions = petitions.filter(pk__in=matching.values("petition_id"))
+    elif query.strip():
+        petitions = petitions.none()
+    else:
+        petitions = petitions.filter(state="open")
+    page = Paginator(petitions.order_by(*SORTS[sort]), PER_PAGE).get_page(request.GET.get("page"))
+    response = render(
+        request,
+        "petitions/list.html",
+        {"page": page, "sort": sort, "query": query, "searched": bool(query.strip())},
+    )
+    return cacheable_for_anonymous(request, response)
+
+
+@require_GET
+def home(request):
+    popular = Petition.objects.open().prefetch_related("versions").order_by(*SORTS["popular"])[:6]
+    response = render(request, "petitions/home.html", {"petitions": popular})
+    return cacheable_for_anonymous(request, response)

@@ -1,0 +1,275 @@
+"""The one settings module of Undeu. Everything an operator changes comes from the environment.
+
+See docs/configuration.md for each variable. Production (DEBUG off, the default) refuses to start
+without a real SECRET_KEY and ALLOWED_HOSTS.
+"""
+
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from undeu.env import env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("UNDEU_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DEBUG", False)
+
+SECRET_KEY = env_secret("SECRET_KEY")
+if not DEBUG and (len(SECRET_KEY) < 40 or SECRET_KEY.startswith("django-insecure")):
+    raise ImproperlyConfigured(
+        "SECRET_KEY (or SECRET_KEY_FILE) must be set to a random string of at least 40 characters "
+        "when DEBUG is off. `make run` generates one in var/secret_key."
+    )
+if DEBUG and not SECRET_KEY:
+    SECRET_KEY = "django-insecure-development-only-" + "x" * 20  # noqa: S105 - DEBUG only
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must list this site's host names when DEBUG is off.")
+
+# Absolute base URL for links in emails. Empty: the origin the visitor used (already checked
+# against ALLOWED_HOSTS), so an instance reachable through several origins keeps working.
+SITE_URL = env_str("UNDEU_SITE_URL").rstrip("/")
+SITE_NAME = env_str("UNDEU_SITE_NAME", "Undeu")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_countries",
+    "django_tasks",
+    "django_tasks_db",
+    "csp",
+    "undeu.core",
+    "undeu.petitions",
+    "undeu.signatures",
+    "undeu.mail",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "undeu.core.middleware.RejectMalformedRequestMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "undeu.urls"
+WSGI_APPLICATION = "undeu.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "undeu.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'undeu.sqlite3'}")
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN, so two
+    # writers queue on busy_timeout instead of failing with "database is locked" on upgrade.
+    _db["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            " PRAGMA busy_timeout=20000;"
+        ),
+    }
+    _db["CONN_HEALTH_CHECKS"] = False
+    _db["TEST"] = {"NAME": env_str("UNDEU_TEST_SQLITE", "") or None}
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    _db["TEST"] = {"NAME": env_str("UNDEU_TEST_DATABASE", "test_undeu")}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ----------------------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("UNDEU_CACHE_PREFIX", "undeu"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Background tasks -----------------------------------------------------------------------
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_task_backend = env_str("UNDEU_TASKS", "database")
+if _task_backend not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"UNDEU_TASKS must be one of {sorted(_TASK_BACKENDS)}")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend]}}
+
+# --- Email ----------------------------------------------------------------------------------
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Undeu <no-reply@undeu.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# "smtp": EMAIL_HOST and friends; "local": messages are written to var/mail and can be read on
+# /dev/mail/ (make run's demo mode; never enable it on a public instance).
+UNDEU_MAIL = env_str("UNDEU_MAIL", "smtp")
+if UNDEU_MAIL not in {"smtp", "local"}:
+    raise ImproperlyConfigured("UNDEU_MAIL must be 'smtp' or 'local'")
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+if UNDEU_MAIL == "local":
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+# Outbox: how often a failed message is retried, with exponential backoff, before giving up.
+UNDEU_MAIL_MAX_ATTEMPTS = env_int("UNDEU_MAIL_MAX_ATTEMPTS", 12, minimum=1)
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]
+LANGUAGE_CODE = env_str("UNDEU_DEFAULT_LANGUAGE", "kk")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured("UNDEU_DEFAULT_LANGUAGE must be kk, ru or en")
+LOCALE_PATHS = [BASE_DIR / "undeu" / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env_str("TIME_ZONE", "Asia/Almaty")
+LANGUAGE_COOKIE_NAME = "undeu_language"
+LANGUAGE_COOKIE_SECURE = False  # set below with the other HTTPS settings
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# The country a signing form starts with, by interface language (a signer can change it).
+UNDEU_DEFAULT_COUNTRY = {
+    "kk": env_str("UNDEU_DEFAULT_COUNTRY_KK", "KZ"),
+    "ru": env_str("UNDEU_DEFAULT_COUNTRY_RU", "KZ"),
+    "en": env_str("UNDEU_DEFAULT_COUNTRY_EN", "KZ"),
+}
+
+# --- Static files ---------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if env_bool("UNDEU_PLAIN_STATIC", DEBUG)
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"
+
+# --- Security -------------------------------------------------------------------------------
+HTTPS = env_bool("UNDEU_HTTPS", not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+if HTTPS:
+    SECURE_SSL_REDIRECT = env_bool("UNDEU_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("UNDEU_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("UNDEU_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("UNDEU_HSTS_PRELOAD", False)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+# Behind a TLS-terminating proxy the operator opts in to trusting its X-Forwarded-Proto.
+if env_bool("UNDEU_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# Limits on what a request may carry; larger requests are answered 400 before any view runs.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UNDEU_MAX_REQUEST_BYTES", 256 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+# Third-party video is framed only from these hosts, and only after the visitor allows it.
+UNDEU_VIDEO_FRAME_HOSTS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": UNDEU_VIDEO_FRAME_HOSTS,
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Key for the keyed hash of signers' emails (the dedupe key). Keep it stable: changing it makes
+# old signatures undetectable as duplicates. Defaults to a key derived from SECRET_KEY.
+UNDEU_EMAIL_HASH_KEY = env_secret("UNDEU_EMAIL_HASH_KEY") or "email-digest:" + SECRET_KEY
+
+# --- Product settings -----------------------------------------------------------------------
+# How long a visitor's browser and shared caches may keep an anonymous petition page.
+UNDEU_PAGE_MAX_AGE = env_int("UNDEU_PAGE_MAX_AGE", 5, minimum=0)
+# How old the count shown on a page may be, in seconds.
+UNDEU_COUNT_MAX_AGE = env_int("UNDEU_COUNT_MAX_AGE", 2, minimum=0)
+# Confirmations still accepted this many hours after a petition closes.
+UNDEU_CONFIRM_GRACE_HOURS = env_int("UNDEU_CONFIRM_GRACE_HOURS", 24, minimum=0)
+# How often the worker recounts confirmed signatures to repair any drift in the shown count.
+UNDEU_RECOUNT_SECONDS = env_int("UNDEU_RECOUNT_SECONDS", 600, minimum=1)
+# How many latest signers (who agreed to be shown) a petition page lists.
+UNDEU_RECENT_SIGNERS = env_int("UNDEU_RECENT_SIGNERS", 10, minimum=0)
+
+# --- Logging: to stderr, never with personal data (see undeu.core.logging) -------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django logs every 4xx with the full path, which carries confirmation tokens.
+        "django.request": {"level": "ERROR"},
+        "django.security.DisallowedHost": {"level": "ERROR"},
+    },
+}

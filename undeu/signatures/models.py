@@ -1,0 +1,96 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from undeu.petitions.models import Petition
+
+
+class SignatureState(models.TextChoices):
+    PENDING = "pending", _("Awaiting email confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    INVALIDATED = "invalidated", _("Invalidated")
+    FLAGGED = "flagged", _("Flagged for review")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Signature(models.Model):
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="signatures")
+    full_name = models.CharField(_("full name"), max_length=120)
+    email = models.EmailField(_("email"), max_length=254)
+    # A keyed hash of the normalised email: the unique constraint on it is the dedupe, so two
+    # simultaneous identical signatures can only ever make one row.
+    email_digest = models.CharField(max_length=64, editable=False)
+    country = CountryField(_("country"))
+    city = models.CharField(_("city or region"), max_length=120, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    wants_updates = models.BooleanField(_("wants emails about this petition"), default=False)
+    show_name = models.BooleanField(_("name may be shown"), default=False)
+    state = models.CharField(
+        _("state"), max_length=16, choices=SignatureState.choices, default=SignatureState.PENDING
+    )
+    # SHA-256 of the confirmation token; the token itself is only ever in the email.
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("signed"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "email_digest"], name="one_signature_per_email"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["petition", "state", "show_name", "-confirmed_at"],
+                name="signature_recent_public",
+            )
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} on {self.petition_id}"
+
+    @property
+    def public_name(self) -> str:
+        """First name and the initial of the last name: "Aigerim S."."""
+        parts = self.full_name.split()
+        if len(parts) < 2:
+            return parts[0] if parts else ""
+        return f"{parts[0]} {parts[-1][0]}."
+
+
+class CountShard(models.Model):
+    """One slice of a petition's confirmed count.
+
+    Confirmations add to a random shard so simultaneous confirmations rarely wait on the same
+    row; the count is the sum of a petition's shards, and a periodic recount repairs any drift.
+    """
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="count_shards")
+    shard = models.PositiveSmallIntegerField()
+    value = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "shard"], name="one_row_per_shard")
+        ]
+
+
+class SignatureEvent(models.Model):
+    """Append-only, ordered record of what changed a count (the base of verifiable counts)."""
+
+    class Kind(models.TextChoices):
+        CONFIRMED = "confirmed", _("confirmed")
+        INVALIDATED = "invalidated", _("invalidated")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="+")
+    signature = models.ForeignKey(Signature, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["petition", "id"], name="event_by_petition")]

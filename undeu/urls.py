@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from undeu.core import views as core_views
+from undeu.mail import views as mail_views
+from undeu.petitions import views as petition_views
+
+urlpatterns = [
+    path("p/<slug:slug>/count.json", petition_views.count_json, name="count_json"),
+    path("admin/", admin.site.urls),
+]
+if settings.UNDEU_MAIL == "local":
+    urlpatterns.append(path("dev/mail/", mail_views.mailbox, name="mailbox"))
+
+urlpatterns += i18n_patterns(
+    path("", include("undeu.petitions.urls")),
+    path("", include("undeu.signatures.urls")),
+    path("cookies/", core_views.cookie_settings, name="cookie_settings"),
+    path("privacy/", core_views.privacy, name="privacy"),
+    prefix_default_language=True,
+)
+
+handler400 = "undeu.core.views.bad_request"
+handler403 = "undeu.core.views.permission_denied"
+handler404 = "undeu.core.views.page_not_found"
+handler500 = "undeu.core.views.server_error"
