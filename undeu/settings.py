@@ -25,7 +25,7 @@ if not DEBUG and (len(SECRET_KEY) < 40 or SECRET_KEY.startswith("django-insecure
         "when DEBUG is off. `make run` generates one in var/secret_key."
     )
 if DEBUG and not SECRET_KEY:
-    SECRET_KEY = "django-insecure-development-only-" + "x" * 20  # noqa: S105 - DEBUG only
+    SECRET_KEY = "django-insecure-development-only-" + "x" * 20
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:

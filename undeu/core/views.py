@@ -13,7 +13,9 @@ from undeu.core.origin import same_origin_forms
 
 def _safe_next(request, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=False
+    ):
         return urlsplit(target)._replace(scheme="", netloc="").geturl() or fallback
     return fallback
 

@@ -25,8 +25,7 @@ def _petition_context(message) -> dict:
         "base_url": base_url,
         "petition": petition,
         "version": version,
-        "petition_url": base_url
-        + reverse("petitions:detail", kwargs={"slug": petition.slug}),
+        "petition_url": base_url + reverse("petitions:detail", kwargs={"slug": petition.slug}),
     }
 
 

@@ -49,7 +49,9 @@ def claim(message_id: int) -> OutgoingEmail | None:
     claimed = (
         OutgoingEmail.objects.filter(pk=message_id, state=OutgoingEmail.State.PENDING)
         .filter(next_attempt_at__lte=now)
-        .update(state=OutgoingEmail.State.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1)
+        .update(
+            state=OutgoingEmail.State.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1
+        )
     )
     if not claimed:
         return None
@@ -75,11 +77,17 @@ def deliver(message_id: int) -> bool:
         )
         logger.warning(
             "outgoing email %s (%s) failed on attempt %s: %s",
-            message.pk, message.kind, message.attempts, type(exc).__name__,
+            message.pk,
+            message.kind,
+            message.attempts,
+            type(exc).__name__,
         )
         return False
     OutgoingEmail.objects.filter(pk=message.pk).update(
-        state=OutgoingEmail.State.SENT, sent_at=timezone.now(), lease_until=None, context={},
+        state=OutgoingEmail.State.SENT,
+        sent_at=timezone.now(),
+        lease_until=None,
+        context={},
         last_error="",
     )
     return True

@@ -15,7 +15,14 @@ class TargetInline(admin.TabularInline):
 
 @admin.register(Petition)
 class PetitionAdmin(admin.ModelAdmin):
-    list_display = ["slug", "state", "starter_name", "primary_language", "signature_count", "published_at"]
+    list_display = [
+        "slug",
+        "state",
+        "starter_name",
+        "primary_language",
+        "signature_count",
+        "published_at",
+    ]
     list_filter = ["state", "primary_language"]
     search_fields = ["slug", "starter_name", "versions__title"]
     date_hierarchy = "created_at"

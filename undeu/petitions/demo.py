@@ -66,9 +66,15 @@ We ask the city to build a network of protected bike lanes, starting with the st
 lead to schools and universities."""
 
 SIGNERS = [
-    ("Айгерім Сапарова", "Астана"), ("Данияр Омаров", "Астана"), ("Мария Ким", "Астана"),
-    ("Ерлан Жақсылықов", "Қарағанды"), ("Анна Петрова", "Астана"), ("Нұрлан Бекұлы", ""),
-    ("Асель Тулегенова", "Алматы"), ("John Smith", "Astana"), ("Гүлнар Әбенова", "Астана"),
+    ("Айгерім Сапарова", "Астана"),
+    ("Данияр Омаров", "Астана"),
+    ("Мария Ким", "Астана"),
+    ("Ерлан Жақсылықов", "Қарағанды"),
+    ("Анна Петрова", "Астана"),
+    ("Нұрлан Бекұлы", ""),
+    ("Асель Тулегенова", "Алматы"),
+    ("John Smith", "Astana"),
+    ("Гүлнар Әбенова", "Астана"),
     ("Тимур Ахметов", "Косшы"),
 ]
 
@@ -118,56 +124,92 @@ def load_demo() -> list[str]:
     now = timezone.now()
     if not Petition.objects.filter(slug="koktem-park").exists():
         park = _petition(
-            "koktem-park", starter="Сәуле Қасымова", primary="kk",
-            video="https://www.youtube.com/watch?v=aqz-KE-bpKQ", days_ago=12, updated_days_ago=3,
+            "koktem-park",
+            starter="Сәуле Қасымова",
+            primary="kk",
+            video="https://www.youtube.com/watch?v=aqz-KE-bpKQ",
+            days_ago=12,
+            updated_days_ago=3,
         )
         PetitionVersion.objects.create(
-            petition=park, language="kk", title="Көктем саябағын тұраққа бермейік!",
+            petition=park,
+            language="kk",
+            title="Көктем саябағын тұраққа бермейік!",
             demand="Алматы қаласының әкімдігінен Көктем саябағында тұрақ салуды тоқтатып, "
             "жоба бойынша қоғамдық тыңдау өткізуді сұраймыз.",
             body=PARK_KK,
         )
         PetitionVersion.objects.create(
-            petition=park, language="ru", title="Не отдадим парк «Коктем» под парковку!",
+            petition=park,
+            language="ru",
+            title="Не отдадим парк «Коктем» под парковку!",
             demand="Просим акимат Алматы остановить строительство парковки в парке «Коктем» "
             "и провести общественные слушания по проекту.",
             body=PARK_RU,
         )
-        Target.objects.create(petition=park, language="kk", name="Алматы қаласының әкімдігі", position=0)
+        Target.objects.create(
+            petition=park, language="kk", name="Алматы қаласының әкімдігі", position=0
+        )
         Target.objects.create(petition=park, language="ru", name="Акимат города Алматы", position=0)
-        Target.objects.create(petition=park, language="kk", name="Алматы қалалық мәслихаты", position=1)
-        Target.objects.create(petition=park, language="ru", name="Маслихат города Алматы", position=1)
+        Target.objects.create(
+            petition=park, language="kk", name="Алматы қалалық мәслихаты", position=1
+        )
+        Target.objects.create(
+            petition=park, language="ru", name="Маслихат города Алматы", position=1
+        )
         _confirmed_signatures(park, 1, now=now)
         created.append(park.slug)
     if not Petition.objects.filter(slug="open-city-budget").exists():
-        budget = _petition("open-city-budget", starter="Open Budget Initiative", primary="en", days_ago=40)
+        budget = _petition(
+            "open-city-budget", starter="Open Budget Initiative", primary="en", days_ago=40
+        )
         PetitionVersion.objects.create(
-            petition=budget, language="en", title="Publish the city budget as open data",
+            petition=budget,
+            language="en",
+            title="Publish the city budget as open data",
             demand="Publish the adopted city budget and its execution as machine-readable open "
             "data, by district, within ten days of adoption.",
             body=DATA_EN,
         )
-        Target.objects.create(petition=budget, name="City Maslikhat", role="adopts the budget", position=0)
-        Target.objects.create(petition=budget, name="Akimat", role="executes the budget", position=1)
+        Target.objects.create(
+            petition=budget, name="City Maslikhat", role="adopts the budget", position=0
+        )
+        Target.objects.create(
+            petition=budget, name="Akimat", role="executes the budget", position=1
+        )
         _confirmed_signatures(budget, 7, now=now)
         created.append(budget.slug)
     if not Petition.objects.filter(slug="astana-bike-lanes").exists():
         bike = _petition("astana-bike-lanes", starter="Арман Нұров", primary="kk", days_ago=20)
         for language, title, demand, body in [
-            ("kk", "Астанада қауіпсіз велосипед жолдары керек",
-             "Астана әкімдігінен мектептерге апаратын көшелерден бастап бөлек, қоршалған "
-             "велосипед жолдарын салуды сұраймыз.", BIKE_KK),
-            ("ru", "Безопасные велодорожки для Астаны",
-             "Просим акимат Астаны построить отделённые велодорожки, начиная с улиц, ведущих "
-             "к школам.", BIKE_RU),
-            ("en", "Safe bike lanes for Astana",
-             "We ask the Akimat of Astana to build protected bike lanes, starting with the "
-             "streets that lead to schools.", BIKE_EN),
+            (
+                "kk",
+                "Астанада қауіпсіз велосипед жолдары керек",
+                "Астана әкімдігінен мектептерге апаратын көшелерден бастап бөлек, қоршалған "
+                "велосипед жолдарын салуды сұраймыз.",
+                BIKE_KK,
+            ),
+            (
+                "ru",
+                "Безопасные велодорожки для Астаны",
+                "Просим акимат Астаны построить отделённые велодорожки, начиная с улиц, ведущих "
+                "к школам.",
+                BIKE_RU,
+            ),
+            (
+                "en",
+                "Safe bike lanes for Astana",
+                "We ask the Akimat of Astana to build protected bike lanes, starting with the "
+                "streets that lead to schools.",
+                BIKE_EN,
+            ),
         ]:
             PetitionVersion.objects.create(
                 petition=bike, language=language, title=title, demand=demand, body=body
             )
-        Target.objects.create(petition=bike, language="kk", name="Астана қаласының әкімі", position=0)
+        Target.objects.create(
+            petition=bike, language="kk", name="Астана қаласының әкімі", position=0
+        )
         Target.objects.create(petition=bike, language="ru", name="Аким города Астаны", position=0)
         Target.objects.create(petition=bike, language="en", name="Akim of Astana", position=0)
         _confirmed_signatures(bike, 47, now=now)

@@ -108,7 +108,9 @@ class PetitionVersion(models.Model):
         verbose_name = _("language version")
         verbose_name_plural = _("language versions")
         constraints = [
-            models.UniqueConstraint(fields=["petition", "language"], name="one_version_per_language")
+            models.UniqueConstraint(
+                fields=["petition", "language"], name="one_version_per_language"
+            )
         ]
         ordering = ["petition", "language"]
 
@@ -126,7 +128,10 @@ class Target(models.Model):
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="targets")
     language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True,
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
         help_text=_("Leave empty when the name reads the same in every language."),
     )
     name = models.CharField(_("name"), max_length=200)

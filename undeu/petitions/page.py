@@ -16,9 +16,7 @@ def recent_signers(petition: Petition) -> list[Signature]:
     if not settings.UNDEU_RECENT_SIGNERS:
         return []
     return list(
-        Signature.objects.filter(
-            petition=petition, state=SignatureState.CONFIRMED, show_name=True
-        )
+        Signature.objects.filter(petition=petition, state=SignatureState.CONFIRMED, show_name=True)
         .order_by("-confirmed_at")
         .only("full_name", "city", "country", "confirmed_at")[: settings.UNDEU_RECENT_SIGNERS]
     )

@@ -11,8 +11,21 @@ from markdown_it import MarkdownIt
 # attribute can carry an event handler.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _ALLOWED_TAGS = {
-    "p", "br", "hr", "em", "strong", "a", "ul", "ol", "li", "blockquote", "h2", "h3", "h4",
-    "code", "pre",
+    "p",
+    "br",
+    "hr",
+    "em",
+    "strong",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "h2",
+    "h3",
+    "h4",
+    "code",
+    "pre",
 }
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 _HEADING = re.compile(r"<(/?)h1>")

@@ -47,6 +47,8 @@ def video_embed(url: str) -> VideoEmbed | None:
         if not _VIMEO_ID.match(video_id):
             return None
         return VideoEmbed(
-            "Vimeo", f"https://player.vimeo.com/video/{video_id}?dnt=1", f"https://vimeo.com/{video_id}"
+            "Vimeo",
+            f"https://player.vimeo.com/video/{video_id}?dnt=1",
+            f"https://vimeo.com/{video_id}",
         )
     return None

@@ -62,7 +62,9 @@ def recount(petition_id: int) -> int:
         shown = sum(s.value for s in shards)
         if shown != truth:
             CountShard.objects.filter(petition_id=petition_id).update(value=0)
-            updated = CountShard.objects.filter(petition_id=petition_id, shard=0).update(value=truth)
+            updated = CountShard.objects.filter(petition_id=petition_id, shard=0).update(
+                value=truth
+            )
             if not updated:
                 CountShard.objects.create(petition_id=petition_id, shard=0, value=truth)
             transaction.on_commit(lambda: cache.delete(_cache_key(petition_id)))
@@ -71,7 +73,9 @@ def recount(petition_id: int) -> int:
 
 def recount_all() -> int:
     repaired = 0
-    for petition_id in Petition.objects.filter(state__in=PUBLIC_STATES).values_list("id", flat=True):
+    for petition_id in Petition.objects.filter(state__in=PUBLIC_STATES).values_list(
+        "id", flat=True
+    ):
         repaired += abs(recount(petition_id))
     return repaired
 

@@ -78,6 +78,9 @@ class CountShard(models.Model):
             models.UniqueConstraint(fields=["petition", "shard"], name="one_row_per_shard")
         ]
 
+    def __str__(self):
+        return f"{self.petition_id}/{self.shard}: {self.value}"
+
 
 class SignatureEvent(models.Model):
     """Append-only, ordered record of what changed a count (the base of verifiable counts)."""
@@ -94,3 +97,6 @@ class SignatureEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["petition", "id"], name="event_by_petition")]
+
+    def __str__(self):
+        return f"{self.kind} {self.signature_id} on {self.petition_id}"

@@ -46,7 +46,9 @@ def sign_petition(request, slug):
 def check_email(request, slug):
     petition = public_petition(slug)
     version = petition.version_for(get_language())
-    return render(request, "signatures/check_email.html", {"petition": petition, "version": version})
+    return render(
+        request, "signatures/check_email.html", {"petition": petition, "version": version}
+    )
 
 
 @same_origin_forms

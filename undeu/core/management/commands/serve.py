@@ -22,7 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "1")))
         parser.add_argument(
-            "--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")),
+            "--threads",
+            type=int,
+            default=int(os.environ.get("WEB_THREADS", "4")),
             help="Blocking threads per web worker.",
         )
         parser.add_argument("--no-worker", action="store_true", help="Serve the site only.")
@@ -30,9 +32,22 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, threads, no_worker, **options):
         python = sys.executable
         web = [
-            python, "-m", "granian", "--interface", "wsgi", "--host", host, "--port", str(port),
-            "--workers", str(workers), "--blocking-threads", str(threads),
-            "--no-access-log", "--respawn-failed-workers", "undeu.wsgi:application",
+            python,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--blocking-threads",
+            str(threads),
+            "--no-access-log",
+            "--respawn-failed-workers",
+            "undeu.wsgi:application",
         ]
         manage = str(settings.BASE_DIR / "manage.py")
         children = [subprocess.Popen(web)]  # noqa: S603 - our own interpreter and arguments

@@ -1,0 +1,79 @@
+# Undeu: `make run` to try it, `make test` to check it. Needs only Python 3.11+ and make
+# (`make test` also installs Debian's Chromium for the browser tests when it is missing).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+# make run: production server and worker, SQLite in var/, emails kept in var/mail.
+RUN_ENV := SECRET_KEY_FILE=var/secret_key UNDEU_HTTPS=0 UNDEU_MAIL=local \
+	ALLOWED_HOSTS=127.0.0.1,localhost
+# make test: a throwaway key; tasks run through the real database backend unless a test says so.
+TEST_ENV := SECRET_KEY=test-secret-key-not-for-production-0123456789abcdef UNDEU_HTTPS=0 \
+	ALLOWED_HOSTS=testserver,127.0.0.1,localhost UNDEU_VAR_DIR=$(CURDIR)/var/test UNDEU_TASKS=immediate
+# check --deploy: what an operator deploys, over HTTPS.
+DEPLOY_ENV := SECRET_KEY=deploy-check-secret-key-0123456789abcdefghijklmnop UNDEU_HTTPS=1 \
+	ALLOWED_HOSTS=petitions.example.org UNDEU_VAR_DIR=$(CURDIR)/var/test
+
+.PHONY: run test install install-test translations messages lint format clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+var/secret_key: | $(VENV)/.installed
+	mkdir -p var
+	$(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+	chmod 600 $@
+
+translations: $(VENV)/.installed
+	$(PY) manage.py compile_translations
+
+run: install var/secret_key translations
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(RUN_ENV) $(PY) manage.py load_demo
+	$(RUN_ENV) PORT=$(PORT) $(PY) manage.py serve
+
+lint: install-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install-test
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+# Extract strings into the .po files (then translate them: tests fail on any missing one).
+messages: install
+	DEBUG=1 $(PY) manage.py makemessages --no-obsolete --add-location file -l kk -l ru -l en \
+		--ignore=.venv --ignore=var --ignore=tests --ignore=bench
+
+test: install-test translations lint
+	$(TEST_ENV) $(PY) manage.py check --fail-level WARNING
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	@echo "== pytest on SQLite =="
+	$(TEST_ENV) $(PY) -m pytest -m "not browser" -q
+	@echo "== pytest on PostgreSQL =="
+	$(TEST_ENV) DATABASE_URL=$(PG_URL) $(PY) -m pytest -m "not browser" -q
+	@echo "== browser tests (Chromium) =="
+	$(TEST_ENV) $(PY) -m pytest -m browser -q
+
+clean:
+	rm -rf $(VENV) var/test

@@ -1,0 +1,89 @@
+"""The shared world of the tests.
+
+Strings in this world contain markup and Cyrillic on purpose: every test that renders them is
+also an escaping and Unicode test.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from undeu.petitions.models import Petition, PetitionState, PetitionVersion, Target
+from undeu.signatures.confirming import confirm
+from undeu.signatures.models import Signature
+from undeu.signatures.signing import SignatureRequest, sign
+
+HOSTILE = '<script>alert("x")</script>'
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_petition(db):
+    def make(slug="park", *, languages=("kk", "ru"), state=PetitionState.OPEN, **fields):
+        now = timezone.now()
+        petition = Petition.objects.create(
+            slug=slug,
+            state=state,
+            starter_name=fields.pop("starter_name", f"Сәуле Қасымова {HOSTILE}"),
+            primary_language=languages[0],
+            published_at=now - timezone.timedelta(days=3),
+            **fields,
+        )
+        titles = {
+            "kk": "Саябақты сақтайық",
+            "ru": "Сохраним парк",
+            "en": "Save the park",
+        }
+        for language in languages:
+            PetitionVersion.objects.create(
+                petition=petition,
+                language=language,
+                title=f"{titles[language]} {HOSTILE}",
+                demand=f"{titles[language]}: {HOSTILE}",
+                body=f"# {titles[language]}\n\n{HOSTILE} [link](javascript:alert(1))",
+            )
+            Target.objects.create(
+                petition=petition, language=language, name=f"Әкімдік {language} {HOSTILE}"
+            )
+        return petition
+
+    return make
+
+
+@pytest.fixture
+def petition(make_petition):
+    """An open petition with Kazakh and Russian versions."""
+    return make_petition()
+
+
+def signature_request(email="aigerim@example.com", **overrides) -> SignatureRequest:
+    values = {
+        "full_name": "Айгерім Сапарова",
+        "email": email,
+        "country": "KZ",
+        "city": "Алматы",
+        "wants_updates": False,
+        "show_name": True,
+        "language": "kk",
+    }
+    values.update(overrides)
+    return SignatureRequest(**values)
+
+
+@pytest.fixture
+def sign_and_confirm(db):
+    """Sign and confirm directly through the services; returns the signature."""
+
+    def do(petition, email="aigerim@example.com", **overrides):
+        sign(petition, signature_request(email, **overrides), base_url="http://testserver")
+        signature = Signature.objects.get(petition=petition, email=email)
+        confirm(signature)
+        return signature
+
+    return do

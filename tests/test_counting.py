@@ -1,0 +1,75 @@
+import pytest
+from django.core.cache import cache
+
+from undeu.petitions.goals import next_goal, progress_percent
+from undeu.petitions.models import Petition
+from undeu.signatures.counting import (
+    SHARDS,
+    current_count,
+    recount,
+    recount_all,
+    refresh_sort_counts,
+    stored_count,
+)
+from undeu.signatures.models import CountShard, Signature
+
+pytestmark = pytest.mark.django_db
+
+
+def test_confirmations_spread_over_shards_and_add_up(petition, sign_and_confirm):
+    for i in range(20):
+        sign_and_confirm(petition, f"s{i}@example.com")
+    assert CountShard.objects.filter(petition=petition).count() == SHARDS
+    assert stored_count(petition.pk) == 20
+    assert current_count(petition.pk) == 20
+
+
+def test_the_shown_count_is_cached_for_a_moment(petition, sign_and_confirm, settings):
+    settings.UNDEU_COUNT_MAX_AGE = 60
+    assert current_count(petition.pk) == 0
+    CountShard.objects.create(petition=petition, shard=0, value=5)  # written behind its back
+    assert current_count(petition.pk) == 0
+    cache.clear()
+    assert current_count(petition.pk) == 5
+
+
+def test_the_recount_repairs_drift(petition, sign_and_confirm):
+    for i in range(3):
+        sign_and_confirm(petition, f"s{i}@example.com")
+    CountShard.objects.filter(petition=petition).update(value=7)  # drift: 8 shards x 7
+    assert stored_count(petition.pk) == 7 * SHARDS
+    assert recount(petition.pk) == 3 - 7 * SHARDS
+    assert stored_count(petition.pk) == 3
+    assert current_count(petition.pk) == 3
+    assert recount(petition.pk) == 0
+
+
+def test_recount_all_and_the_sort_counts(make_petition, sign_and_confirm):
+    first, second = make_petition("first"), make_petition("second")
+    sign_and_confirm(first, "a@example.com")
+    sign_and_confirm(second, "a@example.com")
+    sign_and_confirm(second, "b@example.com")
+    Signature.objects.filter(petition=second, email="b@example.com").update(state="invalidated")
+    assert recount_all() == 1
+    refresh_sort_counts()
+    counts = dict(Petition.objects.values_list("slug", "signature_count"))
+    assert counts == {"first": 1, "second": 1}
+
+
+@pytest.mark.parametrize(
+    ("count", "goal"),
+    [
+        (0, 50),
+        (1, 50),
+        (49, 50),
+        (50, 100),
+        (999, 1000),
+        (1000, 2500),
+        (999_999, 1_000_000),
+        (1_000_000, 2_000_000),
+        (3_000_000, 4_000_000),
+    ],
+)
+def test_the_goal_ladder(count, goal):
+    assert next_goal(count) == goal
+    assert 0 <= progress_percent(count) < 100

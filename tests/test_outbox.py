@@ -1,0 +1,121 @@
+import socket
+import threading
+from datetime import timedelta
+
+import pytest
+import time_machine
+from aiosmtpd.controller import Controller
+from django.core import mail
+from django.utils import timezone
+
+from tests.conftest import signature_request
+from undeu.mail.models import OutgoingEmail
+from undeu.mail.outbox import backoff, deliver, sweep
+from undeu.signatures.signing import sign
+
+pytestmark = pytest.mark.django_db
+
+
+class BrokenBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("smtp down")
+
+
+@pytest.fixture
+def queued(petition):
+    sign(petition, signature_request(), base_url="http://testserver")
+    return OutgoingEmail.objects.get()
+
+
+def test_a_failed_send_is_retried_with_backoff(queued, settings):
+    settings.EMAIL_BACKEND = "tests.test_outbox.BrokenBackend"
+    assert not deliver(queued.pk)
+    queued.refresh_from_db()
+    assert queued.state == OutgoingEmail.State.PENDING
+    assert queued.attempts == 1
+    assert queued.last_error == "ConnectionRefusedError"
+    assert queued.next_attempt_at > timezone.now() + timedelta(seconds=25)
+    assert "token" in queued.context  # kept until it is sent
+
+    # Not due yet: nothing happens.
+    assert not deliver(queued.pk)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+        assert sweep() == 1
+    queued.refresh_from_db()
+    assert queued.state == OutgoingEmail.State.SENT
+    assert queued.context == {}
+    assert len(mail.outbox) == 1
+
+
+def test_backoff_grows_and_is_capped():
+    assert [backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
+    assert backoff(50) == timedelta(hours=6)
+
+
+def test_giving_up_after_the_last_attempt(queued, settings):
+    settings.EMAIL_BACKEND = "tests.test_outbox.BrokenBackend"
+    settings.UNDEU_MAIL_MAX_ATTEMPTS = 2
+    now = timezone.now()
+    for step in range(2):
+        with time_machine.travel(now + timedelta(hours=7 * step)):
+            deliver(queued.pk)
+    queued.refresh_from_db()
+    assert queued.state == OutgoingEmail.State.FAILED
+
+
+def test_the_sweep_sends_messages_whose_task_was_lost(queued):
+    assert sweep() == 0  # too fresh: its own task should still send it
+    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+        assert sweep() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_an_expired_lease_is_released(queued):
+    OutgoingEmail.objects.filter(pk=queued.pk).update(
+        state=OutgoingEmail.State.SENDING, lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+        assert sweep() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_a_message_is_sent_once_even_if_delivered_twice(queued):
+    assert deliver(queued.pk)
+    assert not deliver(queued.pk)
+    assert len(mail.outbox) == 1
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append(envelope)
+        return "250 OK"
+
+
+def test_delivery_to_a_real_smtp_server(queued, settings):
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = port
+        assert deliver(queued.pk)
+    finally:
+        controller.stop()
+    (envelope,) = inbox.messages
+    assert envelope.rcpt_tos == ["aigerim@example.com"]
+    content = envelope.content.decode()
+    assert f"Message-ID: <outbox-{queued.pk}@" in content
+    assert "Content-Language: kk" in content

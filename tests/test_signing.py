@@ -1,0 +1,153 @@
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import translation
+
+from tests.conftest import signature_request
+from undeu.mail.models import OutgoingEmail
+from undeu.signatures.models import Signature, SignatureState
+from undeu.signatures.signing import sign
+
+pytestmark = pytest.mark.django_db
+
+
+def post_signature(client, petition, language="kk", **fields):
+    data = {
+        "full_name": "Айгерім Сапарова",
+        "email": "aigerim@example.com",
+        "country": "KZ",
+        "city": "Алматы",
+        "show_name": "on",
+    }
+    data.update(fields)
+    with translation.override(language):
+        url = reverse("signatures:sign", kwargs={"slug": petition.slug})
+    return client.post(url, data)
+
+
+def test_signing_records_a_pending_signature_and_emails_a_link_in_the_signers_language(
+    client, petition, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_signature(client, petition, language="ru", wants_updates="on")
+
+    assert response.status_code == 303
+    assert response["Location"] == f"/ru/p/{petition.slug}/check-email/"
+    signature = Signature.objects.get()
+    assert signature.state == SignatureState.PENDING
+    assert signature.language == "ru"
+    assert signature.wants_updates and signature.show_name
+    assert signature.full_name == "Айгерім Сапарова"
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["aigerim@example.com"]
+    assert message.extra_headers["Content-Language"] == "ru"
+    with translation.override("ru"):
+        expected = translation.gettext("Confirm your signature: %(title)s") % {
+            "title": petition.version_for("ru").title
+        }
+    assert message.subject == expected
+    assert "http://testserver/ru/confirm/" in message.body
+    # The token is only in the email: the outbox forgets it once the message is sent.
+    assert OutgoingEmail.objects.get().context == {}
+
+
+def test_consents_default_to_no(client, petition):
+    post_signature(client, petition, show_name="")
+    signature = Signature.objects.get()
+    assert not signature.wants_updates
+    assert not signature.show_name
+
+
+def test_the_sign_form_starts_unticked_with_the_default_country(client, petition):
+    page = client.get(f"/kk/p/{petition.slug}/").content.decode()
+    assert 'name="wants_updates"' in page
+    assert 'name="wants_updates" id="id_wants_updates" checked' not in page
+    assert '<option value="KZ" selected>Қазақстан</option>' in page
+
+
+@pytest.mark.parametrize(
+    "second_email",
+    [
+        "AIGERIM@example.com",
+        "  aigerim@EXAMPLE.com ",
+        "aigerim＠example.com",
+        "ａigerim@example.com",
+    ],
+)
+def test_signing_twice_creates_nothing_and_looks_the_same(
+    client, petition, second_email, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post_signature(client, petition)
+        second = post_signature(client, petition, email=second_email)
+
+    assert Signature.objects.count() == 1
+    assert (first.status_code, first["Location"]) == (second.status_code, second["Location"])
+    assert len(mail.outbox) == 2  # a fresh link, since the first was never confirmed
+
+
+def test_a_second_signing_replaces_the_unconfirmed_link(petition):
+    sign(petition, signature_request(), base_url="http://testserver")
+    old_digest = Signature.objects.get().token_digest
+    sign(petition, signature_request(), base_url="http://testserver")
+    assert Signature.objects.get().token_digest != old_digest
+
+
+def test_signing_again_after_confirming_sends_an_already_signed_email(
+    petition, sign_and_confirm, django_capture_on_commit_callbacks
+):
+    sign_and_confirm(petition)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        sign(petition, signature_request(language="ru"), base_url="http://testserver")
+
+    assert Signature.objects.count() == 1
+    assert Signature.objects.get().state == SignatureState.CONFIRMED
+    (message,) = mail.outbox
+    with translation.override("ru"):
+        expected = translation.gettext("You have already signed: %(title)s") % {
+            "title": petition.version_for("ru").title
+        }
+    assert message.subject == expected
+    assert "/confirm/" not in message.body
+
+
+def test_no_email_is_sent_when_the_signature_is_rolled_back(petition):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        sign(petition, signature_request(), base_url="http://testserver")
+        raise RuntimeError
+    assert not Signature.objects.exists()
+    assert not OutgoingEmail.objects.exists()
+    assert not mail.outbox
+
+
+def test_a_closed_petition_refuses_signatures(client, make_petition):
+    closed = make_petition("closed", state="closed")
+    response = post_signature(client, closed, language="en")
+    assert response.status_code == 409
+    assert b"no longer accepts signatures" in response.content
+    assert not Signature.objects.exists()
+
+
+@pytest.mark.parametrize("state", ["draft", "submitted", "rejected", "removed"])
+def test_unpublished_petitions_cannot_be_seen_or_signed(client, make_petition, state):
+    hidden = make_petition("hidden", state=state)
+    assert client.get(f"/en/p/{hidden.slug}/").status_code == 404
+    assert post_signature(client, hidden, language="en").status_code == 404
+    assert not Signature.objects.exists()
+
+
+def test_errors_are_shown_inline_in_the_visitors_language_and_keep_what_was_typed(client, petition):
+    response = post_signature(client, petition, language="ru", email="not-an-email", city="Шымкент")
+    assert response.status_code == 400
+    page = response.content.decode()
+    with translation.override("ru"):
+        assert translation.gettext("Enter a valid email address.") in page
+    assert 'value="not-an-email"' in page
+    assert 'value="Шымкент"' in page
+    assert 'value="Айгерім Сапарова"' in page
+    assert response["Cache-Control"].startswith("max-age=0")
+    assert not Signature.objects.exists()
