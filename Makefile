@@ -42,7 +42,7 @@ var/secret_key: | $(VENV)/.installed
 	chmod 600 $@
 
 translations: $(VENV)/.installed
-	$(PY) manage.py compile_translations
+	DEBUG=1 $(PY) manage.py compile_translations
 
 run: install var/secret_key translations
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
