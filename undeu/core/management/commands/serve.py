@@ -4,6 +4,7 @@ This is what `make run` starts and what an operator can run under a process supe
 (or SIGTERM) stops both; if either dies the other is stopped too, so a supervisor sees it.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -50,9 +51,15 @@ class Command(BaseCommand):
             "undeu.wsgi:application",
         ]
         manage = str(settings.BASE_DIR / "manage.py")
-        children = [subprocess.Popen(web)]  # noqa: S603 - our own interpreter and arguments
+        # Each child gets its own process group: Ctrl-C in a terminal reaches only this process,
+        # which then stops each child once and in order (granian does not shut down cleanly when
+        # its workers receive the terminal's SIGINT directly), and can kill a whole group that
+        # does not stop in time.
+        children = [subprocess.Popen(web, start_new_session=True)]  # noqa: S603 - own arguments
         if not no_worker:
-            children.append(subprocess.Popen([python, manage, "worker"]))  # noqa: S603
+            children.append(
+                subprocess.Popen([python, manage, "worker"], start_new_session=True)  # noqa: S603
+            )
 
         stopping = False
 
@@ -79,6 +86,8 @@ class Command(BaseCommand):
             try:
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                child.kill()
+                pass
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)  # and anything it left behind
         if not stopping:
             raise SystemExit(1)
