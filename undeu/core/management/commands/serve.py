@@ -83,10 +83,8 @@ class Command(BaseCommand):
                 child.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 10
         for child in children:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 child.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.pid, signal.SIGKILL)  # and anything it left behind
         if not stopping:
