@@ -1,0 +1,289 @@
+"""The real thing, end to end: granian and the worker on a fresh SQLite database, a real SMTP
+server, and Debian's Chromium driven through Playwright.
+
+Nothing here touches the test process's database: the site runs in subprocesses with their own
+settings (the database task backend, SMTP mail), and the tests talk to it through the browser.
+Expected strings are computed with Django's gettext in this process, from the same catalogues
+the server reads.
+"""
+
+import contextlib
+import email
+import email.policy
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.utils import translation
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from undeu.petitions.goals import next_goal
+from undeu.petitions.page import count_sentence
+from undeu.signatures.models import Signature
+
+MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+EMAIL_WAIT_SECONDS = 20
+TIMEOUT_MS = 10_000  # for each browser action and each expect()
+SERVER_START_SECONDS = 30
+CONFIRM_LINK = re.compile(r"https?://\S+/confirm/[^/\s]+/")
+SERVER_PROBLEM = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- SMTP -----------------------------------------------------------------------------------
+
+
+class Mailbox:
+    """What the SMTP server received, in order; safe to read while the server thread writes."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self._messages: list[EmailMessage] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self._messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def messages_to(self, address: str) -> list[EmailMessage]:
+        with self._lock:
+            return [m for m in self._messages if address in str(m["To"])]
+
+    def wait_for(self, address: str, *, count: int = 1, timeout: float = EMAIL_WAIT_SECONDS):
+        """The `count`-th message to `address`, waiting for the worker to send it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            received = self.messages_to(address)
+            if len(received) >= count:
+                return received[count - 1]
+            time.sleep(0.1)
+        raise AssertionError(f"no email #{count} to {address} within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def mailbox():
+    handler = Mailbox(free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
+    controller.start()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+def text_body(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def confirmation_link(message: EmailMessage) -> str:
+    found = CONFIRM_LINK.findall(text_body(message))
+    assert len(found) == 1, text_body(message)
+    return found[0]
+
+
+# --- The site -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    log: Path
+    database: Path
+
+    def signature(self, email_address: str) -> dict | None:
+        """The stored signature for an address, read straight from the site's database."""
+        uri = f"{self.database.as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+            db.row_factory = sqlite3.Row
+            row = db.execute(
+                f"SELECT * FROM {Signature._meta.db_table} WHERE email = ?",  # noqa: S608
+                [email_address],
+            ).fetchone()
+        return dict(row) if row else None
+
+
+def _manage(command: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [sys.executable, MANAGE, *command], env=env, capture_output=True, text=True, timeout=120
+    )
+    if done.returncode:
+        raise RuntimeError(f"manage.py {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+
+
+def _wait_until_serving(process: subprocess.Popen, url: str, log: Path) -> None:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited early:\n{log.read_text()}")
+        try:
+            with opener.open(f"{url}/kk/", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (OSError, urllib.error.URLError):
+            time.sleep(0.1)
+    raise RuntimeError(
+        f"the server did not answer within {SERVER_START_SECONDS} s:\n{log.read_text()}"
+    )
+
+
+def _children(pid: int) -> list[int]:
+    listing = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        return [int(child) for child in listing.read_text().split()]
+    except OSError:
+        return []
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM to `serve`, which stops granian and the worker; kill them all if it hangs."""
+    if process.poll() is not None:
+        return
+    # serve starts each child in a process group of its own, which it kills when it stops.
+    groups = [process.pid, *_children(process.pid)]
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        for group in groups:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory, mailbox) -> Site:
+    var = tmp_path_factory.mktemp("undeu")
+    database = var / "db.sqlite3"
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "UNDEU_VAR_DIR": str(var),
+        "SECRET_KEY": "browser-test-secret-key-not-for-production-0123456789",
+        "UNDEU_HTTPS": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "UNDEU_TASKS": "database",
+        "UNDEU_MAIL": "smtp",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(mailbox.port),
+        "PYTHONUNBUFFERED": "1",
+    }
+    for key in ("DEBUG", "UNDEU_SITE_URL", "REDIS_URL", "UNDEU_TEST_SQLITE"):
+        env.pop(key, None)
+    for command in (
+        ["migrate", "--noinput"],
+        ["collectstatic", "--noinput", "--verbosity", "0"],
+        ["compile_translations"],
+        ["load_demo"],
+    ):
+        _manage(command, env)
+    log = var / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, MANAGE, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(process, url, log)
+        yield Site(url=url, log=log, database=database)
+    finally:
+        _stop(process)
+
+
+# --- The browser ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    expect.set_options(timeout=TIMEOUT_MS)
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def new_context(browser, site):
+    """Make a fresh browser context (no cookies, no cache) on the site; closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def make(**options) -> BrowserContext:
+        context = browser.new_context(base_url=site.url, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context) -> Page:
+    return new_context().new_page()
+
+
+# --- Expected strings -----------------------------------------------------------------------
+
+
+def gettext_in(language: str, message: str, **values) -> str:
+    """`message` translated as the site translates it (English where a translation is missing)."""
+    with translation.override(language):
+        text = translation.gettext(message)
+    return text % values if values else text
+
+
+def count_text_in(language: str, count: int) -> str:
+    with translation.override(language):
+        return count_sentence(count, next_goal(count))
+
+
+@pytest.fixture(autouse=True)
+def _no_server_errors(site):
+    """Fail a test during which the server or the worker logged a warning, an error or a crash."""
+    start = site.log.stat().st_size
+    yield
+    with site.log.open("rb") as log:
+        log.seek(start)
+        written = log.read().decode("utf-8", "replace")
+    problems = [line for line in written.splitlines() if SERVER_PROBLEM.search(line)]
+    assert not problems, "the server logged:\n" + written
