@@ -67,3 +67,12 @@ def test_confirmation_pages(page, mailbox):
     page.get_by_role("button", name=t("Confirm my signature"), exact=True).click()
     expect(page.locator("main h1")).to_have_text(t("Thank you: your signature is confirmed"))
     assert_accessible(page, "thank-you page")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/kk/", "/ru/petitions/", "/en/petitions/?q=park", "/kk/p/koktem-park/all/", "/ru/privacy/"],
+)
+def test_browsing_pages(page, path):
+    page.goto(path)
+    assert_accessible(page, "browsing")

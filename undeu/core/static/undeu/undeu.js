@@ -18,6 +18,8 @@
     });
   }
   if (document.querySelector("[data-count-url]")) {
+    // Once now, since the page may have come from a cache, then while it stays open.
+    refreshCounts();
     setInterval(function () { if (!document.hidden) refreshCounts(); }, 15000);
   }
 
