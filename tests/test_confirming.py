@@ -92,3 +92,8 @@ def test_a_post_from_another_site_is_refused(client, petition, confirm_path):
         headers={"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"},
     )
     assert same_site.status_code == 303
+
+
+def test_a_link_scanners_head_request_changes_nothing(client, petition, confirm_path):
+    assert client.head(confirm_path).status_code == 200
+    assert Signature.objects.get().state == SignatureState.PENDING

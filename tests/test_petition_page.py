@@ -139,3 +139,10 @@ def test_a_closed_petition_has_no_form(client, make_petition):
     page = client.get("/en/p/done/").content.decode()
     assert "sign-form" not in page
     assert "no longer accepts signatures" in page
+
+
+def test_the_count_endpoint_defaults_to_the_instance_language(client, petition, settings):
+    with translation.override(settings.LANGUAGE_CODE):
+        expected = count_sentence(0, 50)
+    for query in ("", "?lang=xx", "?lang="):
+        assert client.get(f"/p/{petition.slug}/count.json{query}").json()["count_text"] == expected

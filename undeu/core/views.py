@@ -16,7 +16,10 @@ def _safe_next(request, fallback: str) -> str:
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=False
     ):
-        return urlsplit(target)._replace(scheme="", netloc="").geturl() or fallback
+        local = urlsplit(target)._replace(scheme="", netloc="").geturl()
+        # "http://this-host//evil.example" leaves "//evil.example": a path that is a host again.
+        if local.startswith("/") and url_has_allowed_host_and_scheme(local, allowed_hosts=None):
+            return local
     return fallback
 
 

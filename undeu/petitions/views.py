@@ -68,7 +68,9 @@ def count_json(request, slug):
     language."""
     petition = get_object_or_404(Petition.objects.public().only("id"), slug=slug)
     language = request.GET.get("lang")
-    with translation.override(language if language in dict(settings.LANGUAGES) else None):
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
         response = JsonResponse(count_context(petition))
     patch_cache_control(
         response, public=True, max_age=settings.UNDEU_COUNT_MAX_AGE, stale_if_error=86400

@@ -52,7 +52,7 @@ def check_email(request, slug):
 
 
 @same_origin_forms
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm_signature(request, token):
     """GET shows a button and changes nothing (link scanners only GET); POST confirms."""
     signature = find_signature(token)
