@@ -149,9 +149,13 @@ def test_bad_input_shows_translated_errors_and_keeps_what_was_typed(page, site, 
         form.get_by_role("button", name=t("Sign"), exact=True).click()
     assert answer.value.status == 400
 
-    expect(page.locator("#id_full_name-error")).to_have_text(t("This field is required."))
-    expect(page.locator("#id_email-error")).to_have_text(t("Enter a valid email address."))
+    expect(page.locator("#id_full_name_error")).to_have_text(t("This field is required."))
+    expect(page.locator("#id_email_error")).to_have_text(t("Enter a valid email address."))
     expect(page.locator(".sign-form .error")).to_have_count(2)
+    # Screen readers hear each error with its field.
+    name_field = form.get_by_label(t("Full name"), exact=True)
+    expect(name_field).to_have_attribute("aria-invalid", "true")
+    expect(name_field).to_have_attribute("aria-describedby", "id_full_name_error")
     expect(form.get_by_label(t("Full name"), exact=True)).to_have_value("")
     expect(form.get_by_label(t("Email"), exact=True)).to_have_value("not-an-email")
     expect(form.get_by_label(t("Country"), exact=True)).to_have_value("KZ")
@@ -163,7 +167,7 @@ def test_bad_input_shows_translated_errors_and_keeps_what_was_typed(page, site, 
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         form.get_by_role("button", name=t("Sign"), exact=True).click()
     assert answer.value.status == 400
-    expect(page.locator("#id_full_name-error")).to_have_text(t("Enter your name."))
+    expect(page.locator("#id_full_name_error")).to_have_text(t("Enter your name."))
     expect(page.locator("html")).to_have_attribute("lang", "kk")
     expect(form.get_by_label(t("Full name"), exact=True)).to_have_value("12345")
     expect(form.get_by_label(t("City or region (optional)"), exact=True)).to_have_value("Алматы")

@@ -18,8 +18,7 @@
     });
   }
   if (document.querySelector("[data-count-url]")) {
-    // Once now, since the page may have come from a cache, then while it stays open.
-    refreshCounts();
+    // Not at once: a freshly rendered count is newer than a count.json the browser cached.
     setInterval(function () { if (!document.hidden) refreshCounts(); }, 15000);
   }
 
