@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "undeu.petitions",
     "undeu.signatures",
     "undeu.mail",
+    "undeu.audit",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "undeu.petitions.views.RemovedPetitionMiddleware",
 ]
 
 ROOT_URLCONF = "undeu.urls"

@@ -19,6 +19,12 @@ class PetitionState(models.TextChoices):
 PUBLIC_STATES = (PetitionState.OPEN, PetitionState.CLOSED)
 
 
+class Outcome(models.TextChoices):
+    VICTORY = "victory", _("Victory")
+    RESPONSE = "response", _("Response received")
+    NO_RESPONSE = "no_response", _("No response")
+
+
 class PetitionQuerySet(models.QuerySet):
     def public(self):
         return self.filter(state__in=PUBLIC_STATES)
@@ -45,6 +51,7 @@ class Petition(models.Model):
         _("primary language"), max_length=8, choices=settings.LANGUAGES
     )
     video_url = models.URLField(_("video link"), blank=True)
+    image = models.ImageField(_("image"), upload_to="petitions/%Y/%m/", blank=True)
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     # Refreshed from the count shards by the worker; used to sort lists, not shown as the count.
     signature_count = models.PositiveIntegerField(_("signatures (for sorting)"), default=0)
@@ -52,6 +59,27 @@ class Petition(models.Model):
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted for moderation"), null=True, blank=True)
+    moderated_at = models.DateTimeField(_("moderated"), null=True, blank=True)
+    # Why a petition was rejected or taken down; shown to its starter, and on a removed page.
+    moderation_reason = models.CharField(_("moderation reason"), max_length=200, blank=True)
+    moderation_note = models.TextField(_("moderation note"), blank=True)
+    # A moderator's edit lock: taken with a conditional UPDATE, expires on its own.
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("locked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=Outcome.choices, blank=True
+    )
+    outcome_text = models.TextField(_("response received"), blank=True)
+    outcome_at = models.DateTimeField(_("outcome recorded"), null=True, blank=True)
 
     objects = PetitionQuerySet.as_manager()
 

@@ -3,10 +3,11 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
+from django.utils.translation import get_language
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from undeu.petitions.models import Petition, PetitionVersion
+from undeu.petitions.models import PUBLIC_STATES, Petition, PetitionState, PetitionVersion
 from undeu.petitions.page import count_context, petition_context, targets_for
 from undeu.petitions.text import search_terms
 from undeu.signatures.forms import SignatureForm
@@ -15,10 +16,44 @@ PER_PAGE = 20
 SORTS = {"popular": ("-signature_count", "-published_at"), "newest": ("-published_at",)}
 
 
+class PetitionRemoved(Exception):
+    """Raised for a petition that was taken down; answered 410 with the reason."""
+
+    def __init__(self, petition: Petition):
+        super().__init__(petition.slug)
+        self.petition = petition
+
+
 def public_petition(slug: str) -> Petition:
-    return get_object_or_404(
-        Petition.objects.public().prefetch_related("versions", "targets"), slug=slug
+    petition = get_object_or_404(
+        Petition.objects.filter(state__in=[*PUBLIC_STATES, PetitionState.REMOVED])
+        .prefetch_related("versions", "targets"),
+        slug=slug,
     )
+    if petition.state == PetitionState.REMOVED:
+        raise PetitionRemoved(petition)
+    return petition
+
+
+class RemovedPetitionMiddleware:
+    """Answer 410 Gone, with the reason, for every page of a petition that was taken down."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, PetitionRemoved):
+            return None
+        petition = exception.petition
+        return render(
+            request,
+            "petitions/removed.html",
+            {"petition": petition, "version": petition.version_for(get_language())},
+            status=410,
+        )
 
 
 def cacheable_for_anonymous(request, response):
