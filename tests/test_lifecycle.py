@@ -17,15 +17,24 @@ def test_a_transition_changes_state_and_is_audited(make_petition, django_user_mo
     assert petition.state == PetitionState.REJECTED
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.actor, entry.reason, entry.note) == (
-        "petition.reject", moderator, "duplicate", "see #1"
+        "petition.reject",
+        moderator,
+        "duplicate",
+        "see #1",
     )
     assert entry.data == {"previous_state": "submitted", "state": "rejected"}
 
 
 @pytest.mark.parametrize(
     ("state", "action"),
-    [("draft", "approve"), ("open", "approve"), ("closed", "close"), ("draft", "take_down"),
-     ("rejected", "approve"), ("open", "submit")],
+    [
+        ("draft", "approve"),
+        ("open", "approve"),
+        ("closed", "close"),
+        ("draft", "take_down"),
+        ("rejected", "approve"),
+        ("open", "submit"),
+    ],
 )
 def test_forbidden_transitions_are_refused_and_not_audited(make_petition, state, action):
     petition = make_petition("p", state=state)
@@ -49,7 +58,8 @@ def test_the_deadline_closes_a_petition(make_petition):
 
 def test_a_removed_petition_answers_410_with_the_reason(client, make_petition):
     petition = make_petition("gone")
-    transition(petition, "take_down", reason="Unlawful content", moderation_reason="Unlawful content")
+    reason = "Unlawful content"
+    transition(petition, "take_down", reason=reason, moderation_reason=reason)
     for path in ("/ru/p/gone/", "/ru/p/gone/all/", "/ru/p/gone/check-email/"):
         response = client.get(path)
         assert response.status_code == 410

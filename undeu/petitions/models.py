@@ -75,9 +75,7 @@ class Petition(models.Model):
     )
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
-    outcome = models.CharField(
-        _("outcome"), max_length=16, choices=Outcome.choices, blank=True
-    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
     outcome_text = models.TextField(_("response received"), blank=True)
     outcome_at = models.DateTimeField(_("outcome recorded"), null=True, blank=True)
 

@@ -3,8 +3,8 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
-from django.utils.translation import get_language
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from undeu.petitions.models import PUBLIC_STATES, Petition, PetitionState, PetitionVersion
@@ -26,8 +26,9 @@ class PetitionRemoved(Exception):
 
 def public_petition(slug: str) -> Petition:
     petition = get_object_or_404(
-        Petition.objects.filter(state__in=[*PUBLIC_STATES, PetitionState.REMOVED])
-        .prefetch_related("versions", "targets"),
+        Petition.objects.filter(state__in=[*PUBLIC_STATES, PetitionState.REMOVED]).prefetch_related(
+            "versions", "targets"
+        ),
         slug=slug,
     )
     if petition.state == PetitionState.REMOVED:
