@@ -53,6 +53,11 @@ INSTALLED_APPS = [
     "undeu.signatures",
     "undeu.mail",
     "undeu.audit",
+    "undeu.accounts",
+    "undeu.moderation",
+    "undeu.starting",
+    "undeu.updates",
+    "undeu.delivery",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,11 @@ if settings.UNDEU_MAIL == "local":
 urlpatterns += i18n_patterns(
     path("", include("undeu.petitions.urls")),
     path("", include("undeu.signatures.urls")),
+    path("accounts/", include("undeu.accounts.urls")),
+    path("moderation/", include("undeu.moderation.urls")),
+    path("", include("undeu.starting.urls")),
+    path("", include("undeu.updates.urls")),
+    path("", include("undeu.delivery.urls")),
     path("cookies/", core_views.cookie_settings, name="cookie_settings"),
     path("privacy/", core_views.privacy, name="privacy"),
     prefix_default_language=True,
