@@ -29,7 +29,7 @@ def _messages(limit: int = 50) -> list[dict]:
             messages.append(
                 {
                     "id": f"{path.stem}",
-                    "subject": parsed["Subject"],
+                    "subject": str(parsed["Subject"] or "").strip(),
                     "to": parsed["To"],
                     "date": parsed["Date"],
                     "body": text.get_content() if text else "",
