@@ -17,7 +17,7 @@ def _messages(limit: int = 50) -> list[dict]:
     if not folder.is_dir():
         return []
     messages = []
-    files = sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
+    files = sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for path in files[:limit]:
         raw = path.read_bytes()
         # The file backend appends messages separated by a line of dashes.
