@@ -132,7 +132,7 @@ def test_a_closed_petition_refuses_signatures(client, make_petition):
     assert not Signature.objects.exists()
 
 
-@pytest.mark.parametrize("state", ["draft", "submitted", "rejected", "removed"])
+@pytest.mark.parametrize("state", ["draft", "submitted", "rejected"])
 def test_unpublished_petitions_cannot_be_seen_or_signed(client, make_petition, state):
     hidden = make_petition("hidden", state=state)
     assert client.get(f"/en/p/{hidden.slug}/").status_code == 404

@@ -63,3 +63,27 @@ def env_secret(name: str, default: str = "") -> str:
                 f"{name}_FILE points to {path!r}, which cannot be read: {exc}"
             ) from None
     return os.environ.get(name, default)
+
+
+def env_thresholds(name: str, default: str) -> list[tuple[int, str]]:
+    """Signature counts that change what a petition's page says, as "10000:response,100000:debate".
+
+    Returns (count, name) pairs sorted by count. An empty value means no thresholds.
+    """
+    raw = os.environ.get(name, default)
+    thresholds: dict[str, int] = {}
+    for item in raw.split(","):
+        if not item.strip():
+            continue
+        count, _, label = (part.strip() for part in item.partition(":"))
+        valid_count = count.isascii() and count.isdigit() and int(count) > 0
+        valid_name = label.replace("_", "").isascii() and label.replace("_", "").isalnum()
+        if not valid_count or not valid_name or len(label) > 40:
+            raise ImproperlyConfigured(
+                f"{name} must look like 10000:response,100000:debate (a positive count, a colon,"
+                f" a name of up to 40 letters, digits or _); got {item.strip()!r}"
+            )
+        if label in thresholds:
+            raise ImproperlyConfigured(f"{name} names {label!r} more than once")
+        thresholds[label] = int(count)
+    return sorted(((count, label) for label, count in thresholds.items()), key=lambda t: t[0])

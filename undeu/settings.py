@@ -11,7 +11,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from undeu.env import env_bool, env_int, env_list, env_secret, env_str
+from undeu.env import env_bool, env_int, env_list, env_secret, env_str, env_thresholds
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("UNDEU_VAR_DIR", str(BASE_DIR / "var")))
@@ -58,6 +58,10 @@ INSTALLED_APPS = [
     "undeu.starting",
     "undeu.updates",
     "undeu.delivery",
+    # After undeu.accounts, whose templates override allauth's.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -70,7 +74,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After MessageMiddleware: it explains its redirect with a message.
+    "undeu.accounts.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "undeu.petitions.views.RemovedPetitionMiddleware",
@@ -169,7 +176,9 @@ LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]
 LANGUAGE_CODE = env_str("UNDEU_DEFAULT_LANGUAGE", "kk")
 if LANGUAGE_CODE not in dict(LANGUAGES):
     raise ImproperlyConfigured("UNDEU_DEFAULT_LANGUAGE must be kk, ru or en")
-LOCALE_PATHS = [BASE_DIR / "undeu" / "locale"]
+# Ours first; then Kazakh for the libraries that ship none (django-allauth) or an incomplete one
+# (Django's own validation and password messages). `make messages` only touches the first.
+LOCALE_PATHS = [BASE_DIR / "undeu" / "locale", BASE_DIR / "undeu" / "locale_vendor"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Almaty")
@@ -256,6 +265,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Accounts (django-allauth): starters, moderators and staff sign in by email -------------
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Older hashes still verify, and are rehashed with Argon2 at the next sign-in.
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "accounts:home"
+ACCOUNT_ADAPTER = "undeu.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+# ACCOUNT_RATE_LIMITS: allauth's defaults, kept in the cache (Redis when several processes run):
+# 5 failed sign-ins per email in 5 minutes and 10 per IP a minute, 20 sign-ups per IP a minute.
+# Behind a proxy every visitor would have the proxy's address, and so share one per-IP limit.
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if env_bool("UNDEU_BEHIND_PROXY", False) else 0
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = SITE_NAME
+
 # Key for the keyed hash of signers' emails (the dedupe key). Keep it stable: changing it makes
 # old signatures undetectable as duplicates. Defaults to a key derived from SECRET_KEY.
 UNDEU_EMAIL_HASH_KEY = env_secret("UNDEU_EMAIL_HASH_KEY") or "email-digest:" + SECRET_KEY
@@ -271,6 +307,18 @@ UNDEU_CONFIRM_GRACE_HOURS = env_int("UNDEU_CONFIRM_GRACE_HOURS", 24, minimum=0)
 UNDEU_RECOUNT_SECONDS = env_int("UNDEU_RECOUNT_SECONDS", 600, minimum=1)
 # How many latest signers (who agreed to be shown) a petition page lists.
 UNDEU_RECENT_SIGNERS = env_int("UNDEU_RECENT_SIGNERS", 10, minimum=0)
+# Signature counts that change what a petition's page says ("10000:response,100000:debate").
+UNDEU_THRESHOLDS = env_thresholds("UNDEU_THRESHOLDS", "50000:response")
+# Emails to opted-in signers (updates, outcomes) are queued this many at a time.
+UNDEU_MAILING_BATCH = env_int("UNDEU_MAILING_BATCH", 500, minimum=1)
+# The deadline a new petition starts with, in days (a starter may change or remove it).
+UNDEU_DEFAULT_DEADLINE_DAYS = env_int("UNDEU_DEFAULT_DEADLINE_DAYS", 180, minimum=1)
+# Moderation: how long a moderator's edit lock lasts, when a waiting petition counts as overdue,
+# and when the home page says how long reviews take (oldest wait in days, or queue length).
+UNDEU_MODERATION_LOCK_MINUTES = env_int("UNDEU_MODERATION_LOCK_MINUTES", 15, minimum=1)
+UNDEU_REVIEW_OVERDUE_DAYS = env_int("UNDEU_REVIEW_OVERDUE_DAYS", 10, minimum=1)
+UNDEU_BACKLOG_NOTICE_DAYS = env_int("UNDEU_BACKLOG_NOTICE_DAYS", 3, minimum=0)
+UNDEU_BACKLOG_NOTICE_QUEUE = env_int("UNDEU_BACKLOG_NOTICE_QUEUE", 50, minimum=0)
 
 # --- Logging: to stderr, never with personal data (see undeu.core.logging) -------------------
 LOGGING = {
@@ -283,5 +331,7 @@ LOGGING = {
         # Django logs every 4xx with the full path, which carries confirmation tokens.
         "django.request": {"level": "ERROR"},
         "django.security.DisallowedHost": {"level": "ERROR"},
+        # WeasyPrint logs every step of every delivery PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
     },
 }

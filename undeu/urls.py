@@ -6,9 +6,12 @@ from django.urls import include, path
 from undeu.core import views as core_views
 from undeu.mail import views as mail_views
 from undeu.petitions import views as petition_views
+from undeu.starting.views import media as starting_media
 
 urlpatterns = [
     path("p/<slug:slug>/count.json", petition_views.count_json, name="count_json"),
+    # Petition images, for instances without a web server in front (see starting/views/media.py).
+    path("media/petitions/<path:name>", starting_media.petition_image, name="petition_image"),
     path("admin/", admin.site.urls),
 ]
 if settings.UNDEU_MAIL == "local":
@@ -19,6 +22,7 @@ urlpatterns += i18n_patterns(
     path("", include("undeu.signatures.urls")),
     path("accounts/", include("undeu.accounts.urls")),
     path("moderation/", include("undeu.moderation.urls")),
+    path("", include("undeu.moderation.public_urls")),
     path("", include("undeu.starting.urls")),
     path("", include("undeu.updates.urls")),
     path("", include("undeu.delivery.urls")),

@@ -5,9 +5,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from undeu.delivery.thresholds import record_thresholds
 from undeu.mail.outbox import sweep
 from undeu.petitions.lifecycle import close_expired
 from undeu.signatures.counting import recount_all, refresh_sort_counts
+from undeu.updates.mailing import resume_stalled_mailings
 
 
 @dataclass(frozen=True)
@@ -22,4 +24,6 @@ PERIODIC_JOBS = [
     PeriodicJob("sort-counts", 10, refresh_sort_counts),
     PeriodicJob("recount", settings.UNDEU_RECOUNT_SECONDS, recount_all),
     PeriodicJob("close-expired", 60, close_expired),
+    PeriodicJob("thresholds", 60, record_thresholds),
+    PeriodicJob("resume-mailings", 60, resume_stalled_mailings),
 ]

@@ -35,14 +35,34 @@ _CONTEXT_BUILDERS = {
 }
 
 
-def compose(message) -> EmailMultiAlternatives:
+def register_context_builder(kind: str, builder) -> None:
+    """Add a kind of email from another app (call it from that app's AppConfig.ready)."""
+    _CONTEXT_BUILDERS[kind] = builder
+
+
+# A message rendered by the code that queued it (allauth's, in the visitor's language): its
+# context holds the finished subject, text and HTML (empty for a plain-text message).
+PRERENDERED = "prerendered"
+
+
+def _render(message) -> tuple[str, str, str, dict]:
+    if message.kind == PRERENDERED:
+        parts = message.context
+        return " ".join(parts["subject"].split()), parts["text"], parts.get("html", ""), {}
     with translation.override(message.language):
         context = _CONTEXT_BUILDERS[message.kind](message)
+        # A builder may add headers (List-Unsubscribe on mail to signers who asked for emails).
+        extra_headers = context.pop("headers", {})
         context["site_name"] = settings.SITE_NAME
         template = f"mail/{message.kind}"
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         text = render_to_string(f"{template}.txt", context)
         html = render_to_string(f"{template}.html", context)
+    return subject, text, html, extra_headers
+
+
+def compose(message) -> EmailMultiAlternatives:
+    subject, text, html, extra_headers = _render(message)
     email = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -54,9 +74,11 @@ def compose(message) -> EmailMultiAlternatives:
             "Message-ID": f"<outbox-{message.pk}@{_id_domain()}>",
             "Content-Language": message.language,
             "Auto-Submitted": "auto-generated",
+            **extra_headers,
         },
     )
-    email.attach_alternative(html, "text/html")
+    if html:
+        email.attach_alternative(html, "text/html")
     return email
 
 

@@ -5,11 +5,13 @@ from django.conf import settings
 from django.utils.translation import get_language, ngettext
 
 from undeu.core.l10n import localised_number
+from undeu.delivery.thresholds import threshold_context
 from undeu.petitions.goals import next_goal, progress_percent
 from undeu.petitions.models import Petition
 from undeu.petitions.video import video_embed
 from undeu.signatures.counting import current_count
 from undeu.signatures.models import Signature, SignatureState
+from undeu.updates.page import updates_for_page
 
 
 def recent_signers(petition: Petition) -> list[Signature]:
@@ -52,6 +54,7 @@ def petition_context(petition: Petition, requested_version: str | None = None) -
     versions = petition.versions_by_language
     wanted = requested_version if requested_version in versions else language
     version = petition.version_for(wanted)
+    counts = count_context(petition)
     return {
         "petition": petition,
         "version": version,
@@ -60,5 +63,7 @@ def petition_context(petition: Petition, requested_version: str | None = None) -
         "targets": targets_for(petition, version.language),
         "video": video_embed(petition.video_url) if petition.video_url else None,
         "recent_signers": recent_signers(petition),
-        **count_context(petition),
+        "updates": updates_for_page(petition, language),
+        **counts,
+        **threshold_context(petition, counts["count"]),
     }
