@@ -87,3 +87,13 @@ def sign_and_confirm(db):
         return signature
 
     return do
+
+
+@pytest.fixture
+def starter(django_user_model):
+    return django_user_model.objects.create_user("starter", "starter@example.com")
+
+
+@pytest.fixture
+def stranger(django_user_model):
+    return django_user_model.objects.create_user("stranger", "stranger@example.com")

@@ -1,11 +1,10 @@
 """Real simultaneous requests on PostgreSQL: the database, not luck, keeps one row per person."""
 
-import threading
-
 import pytest
 from django.db import connection
 from django.test import Client
 
+from tests.race import simultaneously
 from undeu.signatures.counting import recount, stored_count
 from undeu.signatures.models import Signature, SignatureState
 
@@ -16,28 +15,6 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)
 def _postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("row-level concurrency is tested on PostgreSQL")
-
-
-def simultaneously(count, action):
-    """Run `action(i)` in `count` threads released at the same instant; return results/errors."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = action(i)
-        except Exception as exc:  # reported by the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_two_identical_signatures_at_once_make_one_row(petition):

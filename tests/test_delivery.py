@@ -35,16 +35,6 @@ FIXED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def starter(django_user_model):
-    return django_user_model.objects.create_user("starter", "starter@example.com")
-
-
-@pytest.fixture
-def stranger(django_user_model):
-    return django_user_model.objects.create_user("stranger", "stranger@example.com")
-
-
-@pytest.fixture
 def owned(make_petition, starter):
     petition = make_petition("park", starter=starter)
     PetitionVersion.objects.filter(petition=petition, language="kk").update(title=KAZAKH_TITLE)

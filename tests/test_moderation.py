@@ -5,7 +5,6 @@ Petitions come from the shared world (titles and names with <script> and Cyrilli
 page rendered here is also an escaping test.
 """
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from tests.conftest import HOSTILE
+from tests.race import simultaneously
 from undeu.audit.models import AuditEntry
 from undeu.mail.compose import compose
 from undeu.mail.models import OutgoingEmail
@@ -832,28 +832,6 @@ def test_dismissing_with_a_hostile_note_is_a_400(petition, moderator):
 
 
 # --- Races on PostgreSQL ----------------------------------------------------------------------
-
-
-def simultaneously(count, action):
-    """Run `action(i)` in `count` threads released at the same instant; return results/errors."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = action(i)
-        except Exception as exc:  # reported by the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import datetime
 import io
 import re
 import struct
-import threading
 import xml.etree.ElementTree as ET
 import zlib
 from urllib.parse import urlencode
@@ -24,6 +23,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext, ngettext
 from PIL import ExifTags, Image
 
+from tests.race import simultaneously
 from undeu.audit.models import AuditEntry
 from undeu.petitions.lifecycle import transition
 from undeu.petitions.models import Petition, PetitionState, PetitionVersion, Target
@@ -1115,28 +1115,6 @@ def test_a_body_at_the_limit_is_accepted(as_starter, draft):
 
 
 # --- Simultaneous requests (PostgreSQL) -----------------------------------------------------
-
-
-def simultaneously(count, action):
-    """Run `action(i)` in `count` threads released at once; return the results (or errors)."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = action(i)
-        except Exception as error:  # reported by the test
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def logged_in_client(user) -> Client:

@@ -34,16 +34,6 @@ TEXTS = {
 
 
 @pytest.fixture
-def starter(django_user_model):
-    return django_user_model.objects.create_user("starter", "starter@example.com")
-
-
-@pytest.fixture
-def stranger(django_user_model):
-    return django_user_model.objects.create_user("stranger", "stranger@example.com")
-
-
-@pytest.fixture
 def owned(make_petition, starter):
     return make_petition("park", starter=starter)
 

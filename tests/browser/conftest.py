@@ -10,6 +10,7 @@ the server reads.
 import contextlib
 import email
 import email.policy
+import json
 import os
 import re
 import signal
@@ -287,3 +288,89 @@ def _no_server_errors(site):
         written = log.read().decode("utf-8", "replace")
     problems = [line for line in written.splitlines() if SERVER_PROBLEM.search(line)]
     assert not problems, "the server logged:\n" + written
+
+
+# --- Accounts and two-factor codes ----------------------------------------------------------
+
+ACCOUNT_CONFIRM_LINK = re.compile(r"https?://\S+/accounts/confirm-email/[^/\s]+/")
+# The `site` fixture's SECRET_KEY, for manage.py commands run beside the server.
+SITE_SECRET_KEY = "browser-test-secret-key-not-for-production-0123456789"
+
+
+def account_confirmation_link(message: EmailMessage) -> str:
+    """The link in allauth's "confirm your email address" message."""
+    found = ACCOUNT_CONFIRM_LINK.findall(text_body(message))
+    assert len(found) == 1, text_body(message)
+    return found[0]
+
+
+def site_shell(site: Site, code: str) -> str:
+    """Run `code` with `manage.py shell -c` on the site's database and files (the environment
+    the `site` fixture gives the server, without its mail settings); its output."""
+    var = site.database.parent
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{site.database}",
+        "UNDEU_VAR_DIR": str(var),
+        "SECRET_KEY": SITE_SECRET_KEY,
+        "UNDEU_HTTPS": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "UNDEU_TASKS": "database",
+    }
+    for key in ("DEBUG", "UNDEU_SITE_URL", "REDIS_URL", "UNDEU_TEST_SQLITE"):
+        env.pop(key, None)
+    done = subprocess.run(
+        [sys.executable, MANAGE, "shell", "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if done.returncode:
+        raise RuntimeError(f"manage.py shell failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def create_moderator(site: Site, *, email: str, password: str, totp_secret: str) -> None:
+    """A staff member with the moderation permission, a verified primary email address and an
+    authenticator app (TOTP) set up with `totp_secret` (base32)."""
+    values = {"email": email, "password": password, "secret": totp_secret}
+    site_shell(
+        site,
+        f"""
+import json
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+
+values = json.loads({json.dumps(values)!r})
+user = get_user_model().objects.create_user(
+    username=values["email"].split("@")[0],
+    email=values["email"],
+    password=values["password"],
+    is_staff=True,
+)
+user.user_permissions.add(
+    Permission.objects.get(content_type__app_label="moderation", codename="moderate")
+)
+EmailAddress.objects.create(user=user, email=values["email"], primary=True, verified=True)
+TOTP.activate(user, values["secret"])
+""",
+    )
+
+
+def totp_code(secret: str) -> str:
+    """What an authenticator app shows now for `secret` (RFC 6238, allauth's own functions).
+
+    The site accepts only the current period's code: when this one ends in a moment, wait for
+    the next, so the code is still valid when the server checks it.
+    """
+    from allauth.mfa import app_settings as mfa_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    period = mfa_settings.TOTP_PERIOD
+    left = period - time.time() % period
+    if left < 5:
+        time.sleep(left + 0.2)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
