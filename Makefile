@@ -76,11 +76,11 @@ test: install-test translations lint
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "== pytest on SQLite =="
-	$(TEST_ENV) $(PY) -m pytest -m "not browser" -q
+	$(TEST_ENV) $(PY) -m pytest -m "not browser and not system" -q
 	@echo "== pytest on PostgreSQL =="
-	$(TEST_ENV) DATABASE_URL=$(PG_URL) $(PY) -m pytest -m "not browser" -q
-	@echo "== browser tests (Chromium) =="
-	$(TEST_ENV) $(PY) -m pytest -m browser -q
+	$(TEST_ENV) DATABASE_URL=$(PG_URL) $(PY) -m pytest -m "not browser and not system" -q
+	@echo "== browser and crash-recovery tests (real servers, Chromium) =="
+	$(TEST_ENV) $(PY) -m pytest -m "browser or system" -q
 
 clean:
 	rm -rf $(VENV) var/test

@@ -170,6 +170,11 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 # Outbox: how often a failed message is retried, with exponential backoff, before giving up.
 UNDEU_MAIL_MAX_ATTEMPTS = env_int("UNDEU_MAIL_MAX_ATTEMPTS", 12, minimum=1)
+UNDEU_MAIL_RETRY_SECONDS = env_int("UNDEU_MAIL_RETRY_SECONDS", 30, minimum=1)
+# A sender that crashed mid-message loses its claim after this; the sweep then sends it again.
+UNDEU_MAIL_LEASE_SECONDS = env_int("UNDEU_MAIL_LEASE_SECONDS", 300, minimum=1)
+# A message whose delivery task has not run after this is sent by the sweep (a lost task).
+UNDEU_MAIL_TASK_GRACE_SECONDS = env_int("UNDEU_MAIL_TASK_GRACE_SECONDS", 30, minimum=1)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]

@@ -8,35 +8,34 @@ the server reads.
 """
 
 import contextlib
-import email
-import email.policy
 import json
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.conf import settings
 from django.utils import translation
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from tests.servers import (
+    MANAGE,
+    Mailbox,
+    free_port,
+    manage,
+    wait_until_serving,
+)
 from undeu.petitions.goals import next_goal
 from undeu.petitions.page import count_sentence
 from undeu.signatures.models import Signature
 
-MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -47,49 +46,12 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-EMAIL_WAIT_SECONDS = 20
 TIMEOUT_MS = 10_000  # for each browser action and each expect()
-SERVER_START_SECONDS = 30
 CONFIRM_LINK = re.compile(r"https?://\S+/confirm/[^/\s]+/")
 SERVER_PROBLEM = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback")
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # --- SMTP -----------------------------------------------------------------------------------
-
-
-class Mailbox:
-    """What the SMTP server received, in order; safe to read while the server thread writes."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self._messages: list[EmailMessage] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self._lock:
-            self._messages.append(message)
-        return "250 Message accepted for delivery"
-
-    def messages_to(self, address: str) -> list[EmailMessage]:
-        with self._lock:
-            return [m for m in self._messages if address in str(m["To"])]
-
-    def wait_for(self, address: str, *, count: int = 1, timeout: float = EMAIL_WAIT_SECONDS):
-        """The `count`-th message to `address`, waiting for the worker to send it."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            received = self.messages_to(address)
-            if len(received) >= count:
-                return received[count - 1]
-            time.sleep(0.1)
-        raise AssertionError(f"no email #{count} to {address} within {timeout} s")
 
 
 @pytest.fixture(scope="session")
@@ -128,35 +90,10 @@ class Site:
         with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
             db.row_factory = sqlite3.Row
             row = db.execute(
-                f"SELECT * FROM {Signature._meta.db_table} WHERE email = ?",  # noqa: S608
+                f"SELECT * FROM {Signature._meta.db_table} WHERE email = ?",
                 [email_address],
             ).fetchone()
         return dict(row) if row else None
-
-
-def _manage(command: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [sys.executable, MANAGE, *command], env=env, capture_output=True, text=True, timeout=120
-    )
-    if done.returncode:
-        raise RuntimeError(f"manage.py {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
-
-
-def _wait_until_serving(process: subprocess.Popen, url: str, log: Path) -> None:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited early:\n{log.read_text()}")
-        try:
-            with opener.open(f"{url}/kk/", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (OSError, urllib.error.URLError):
-            time.sleep(0.1)
-    raise RuntimeError(
-        f"the server did not answer within {SERVER_START_SECONDS} s:\n{log.read_text()}"
-    )
 
 
 def _children(pid: int) -> list[int]:
@@ -209,7 +146,7 @@ def site(tmp_path_factory, mailbox) -> Site:
         ["compile_translations"],
         ["load_demo"],
     ):
-        _manage(command, env)
+        manage(command, env)
     log = var / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -221,7 +158,7 @@ def site(tmp_path_factory, mailbox) -> Site:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_serving(process, url, log)
+        wait_until_serving(process, url, log)
         yield Site(url=url, log=log, database=database)
     finally:
         _stop(process)

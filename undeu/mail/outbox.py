@@ -19,9 +19,15 @@ from undeu.mail.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=5)
-# A fresh message is left to its own task for this long before the sweep takes it.
-TASK_GRACE = timedelta(seconds=30)
+
+def _lease() -> timedelta:
+    """How long a claimed message is someone's; after that a crashed sender's claim lapses."""
+    return timedelta(seconds=settings.UNDEU_MAIL_LEASE_SECONDS)
+
+
+def _task_grace() -> timedelta:
+    """How long a fresh message is left to its own task before the sweep takes it."""
+    return timedelta(seconds=settings.UNDEU_MAIL_TASK_GRACE_SECONDS)
 
 
 def queue_email(kind: str, *, to: str, language: str, context: dict) -> OutgoingEmail:
@@ -41,7 +47,8 @@ def _enqueue(task, message_id: int) -> None:
 
 
 def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2 ** max(0, attempts - 1), 6 * 3600))
+    first = settings.UNDEU_MAIL_RETRY_SECONDS
+    return timedelta(seconds=min(first * 2 ** max(0, attempts - 1), 6 * 3600))
 
 
 def claim(message_id: int) -> OutgoingEmail | None:
@@ -50,7 +57,9 @@ def claim(message_id: int) -> OutgoingEmail | None:
         OutgoingEmail.objects.filter(pk=message_id, state=OutgoingEmail.State.PENDING)
         .filter(next_attempt_at__lte=now)
         .update(
-            state=OutgoingEmail.State.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1
+            state=OutgoingEmail.State.SENDING,
+            lease_until=now + _lease(),
+            attempts=F("attempts") + 1,
         )
     )
     if not claimed:
@@ -101,7 +110,7 @@ def sweep(limit: int = 200) -> int:
     )
     due = (
         OutgoingEmail.objects.filter(state=OutgoingEmail.State.PENDING, next_attempt_at__lte=now)
-        .filter(Q(attempts__gt=0) | Q(created_at__lte=now - TASK_GRACE))
+        .filter(Q(attempts__gt=0) | Q(created_at__lte=now - _task_grace()))
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
