@@ -4,9 +4,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from tests.conftest import signature_request
 from tests.race import simultaneously
 from undeu.signatures.counting import recount, stored_count
 from undeu.signatures.models import Signature, SignatureState
+from undeu.signatures.signing import sign
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -56,3 +58,39 @@ def test_many_confirmations_at_once_lose_no_count(petition):
     simultaneously(len(ids), lambda i: confirm(Signature.objects.get(pk=ids[i])).value)
     assert stored_count(petition.pk) == 16
     assert recount(petition.pk) == 0
+
+
+def test_confirmations_invalidations_and_withdrawals_racing_keep_the_count_true(
+    petition, settings, django_user_model
+):
+    """A surge with removals racing the confirmations: the shown count is the truth, the
+    recount finds no drift, and goal and threshold follow the count down."""
+    from undeu.delivery.thresholds import threshold_context
+    from undeu.petitions.goals import next_goal
+    from undeu.signatures.confirming import confirm
+    from undeu.signatures.uncounting import invalidate, withdraw
+
+    settings.UNDEU_THRESHOLDS = [(50, "response")]
+    moderator = django_user_model.objects.create_user("moderator")
+    for i in range(60):
+        sign(petition, signature_request(f"s{i}@example.com"), base_url="http://testserver")
+    ids = list(Signature.objects.order_by("id").values_list("pk", flat=True))
+
+    def act(i):
+        signature = Signature.objects.get(pk=ids[i % 60])
+        if i < 60:
+            return confirm(signature).value
+        if i < 75:
+            return invalidate(signature, actor=moderator, reason="bot")
+        return withdraw(signature)
+
+    # 60 confirmations, 15 invalidations and 10 withdrawals of the first signatures, all at once.
+    results = simultaneously(85, act)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    truth = Signature.objects.filter(petition=petition, state=SignatureState.CONFIRMED).count()
+    assert stored_count(petition.pk) == truth
+    assert recount(petition.pk) == 0
+    assert truth <= 60
+    state = threshold_context(petition, truth)["threshold_state"]
+    assert bool(state) == (truth >= 50)
+    assert next_goal(truth) == (50 if truth < 50 else 100)

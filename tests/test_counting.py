@@ -73,3 +73,41 @@ def test_recount_all_and_the_sort_counts(make_petition, sign_and_confirm):
 def test_the_goal_ladder(count, goal):
     assert next_goal(count) == goal
     assert 0 <= progress_percent(count) < 100
+
+
+def test_invalidating_and_withdrawing_take_a_signature_out_of_the_count_once(
+    petition, sign_and_confirm, django_user_model
+):
+    from undeu.audit.models import AuditEntry
+    from undeu.signatures.models import SignatureEvent
+    from undeu.signatures.uncounting import invalidate, withdraw
+
+    moderator = django_user_model.objects.create_user("moderator")
+    first = sign_and_confirm(petition, "a@example.com")
+    second = sign_and_confirm(petition, "b@example.com")
+    sign_and_confirm(petition, "c@example.com")
+    assert invalidate(first, actor=moderator, reason="bot")
+    assert not invalidate(first, actor=moderator, reason="bot")  # already out
+    assert withdraw(second)
+    assert not withdraw(second)
+    cache.clear()
+    assert current_count(petition.pk) == 1
+    assert recount(petition.pk) == 0
+    kinds = list(SignatureEvent.objects.values_list("kind", flat=True).order_by("id"))
+    assert kinds == ["confirmed"] * 3 + ["invalidated", "withdrawn"]
+    entry = AuditEntry.objects.get(action="signature.invalidated")
+    assert (entry.actor, entry.reason) == (moderator, "bot")
+    assert not AuditEntry.objects.filter(action="signature.withdrawn").exists()
+
+
+def test_a_withdrawn_pending_signature_can_no_longer_be_confirmed(petition):
+    from tests.conftest import signature_request
+    from undeu.signatures.confirming import Outcome, confirm
+    from undeu.signatures.signing import sign
+    from undeu.signatures.uncounting import withdraw
+
+    sign(petition, signature_request(), base_url="http://testserver")
+    signature = Signature.objects.get()
+    assert not withdraw(signature)
+    assert confirm(Signature.objects.get()) == Outcome.NOT_COUNTED
+    assert stored_count(petition.pk) == 0
