@@ -84,3 +84,12 @@ test: install-test translations lint
 
 clean:
 	rm -rf $(VENV) var/test
+
+# make bench: the production server (granian + worker) under a surge, on SQLite and then on the
+# PostgreSQL at 127.0.0.1:5432 (its own database, undeu_bench), driven by Debian's wrk; 7 to 8
+# minutes. What it measures and the latest results: docs/performance.md.
+.PHONY: bench
+bench: install translations
+	@command -v wrk >/dev/null 2>&1 || { echo "Installing wrk from Debian"; apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(PY) -m bench.run
