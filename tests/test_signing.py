@@ -151,3 +151,16 @@ def test_errors_are_shown_inline_in_the_visitors_language_and_keep_what_was_type
     assert 'value="Айгерім Сапарова"' in page
     assert response["Cache-Control"].startswith("max-age=0")
     assert not Signature.objects.exists()
+
+
+def test_a_successful_signature_reads_nothing_it_does_not_need(client, petition):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from undeu.petitions.models import PetitionVersion, Target
+
+    with CaptureQueriesContext(connection) as queries:
+        assert post_signature(client, petition).status_code == 303
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert PetitionVersion._meta.db_table not in sql
+    assert Target._meta.db_table not in sql

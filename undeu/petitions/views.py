@@ -25,11 +25,10 @@ class PetitionRemoved(Exception):
 
 
 def public_petition(slug: str) -> Petition:
+    # No prefetching: a page reads the versions and targets once each anyway, and a successful
+    # signature (the hot path) never reads them at all.
     petition = get_object_or_404(
-        Petition.objects.filter(state__in=[*PUBLIC_STATES, PetitionState.REMOVED]).prefetch_related(
-            "versions", "targets"
-        ),
-        slug=slug,
+        Petition.objects.filter(state__in=[*PUBLIC_STATES, PetitionState.REMOVED]), slug=slug
     )
     if petition.state == PetitionState.REMOVED:
         raise PetitionRemoved(petition)
