@@ -6,20 +6,33 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from tests.conftest import signature_request
 from undeu.mail.models import OutgoingEmail
-from undeu.mail.outbox import backoff, deliver, sweep
+from undeu.mail.outbox import backoff, deliver, send_batch, sweep
 from undeu.signatures.signing import sign
 
 pytestmark = pytest.mark.django_db
 
 
-class BrokenBackend:
-    def __init__(self, *args, **kwargs):
-        pass
+class FailsForOneBackend(BaseEmailBackend):
+    def send_messages(self, messages):
+        import smtplib
 
+        if messages[0].to == ["p1@example.com"]:
+            raise smtplib.SMTPRecipientsRefused({})
+        mail.outbox.extend(messages)
+        return 1
+
+
+class UnreachableBackend(FailsForOneBackend):
+    def open(self):
+        raise ConnectionRefusedError("smtp down")
+
+
+class BrokenBackend(BaseEmailBackend):
     def send_messages(self, messages):
         raise ConnectionRefusedError("smtp down")
 
@@ -67,11 +80,51 @@ def test_giving_up_after_the_last_attempt(queued, settings):
     assert queued.state == OutgoingEmail.State.FAILED
 
 
-def test_the_sweep_sends_messages_whose_task_was_lost(queued):
-    assert sweep() == 0  # too fresh: its own task should still send it
+def test_the_outbox_is_the_queue_a_batch_sends_every_due_message(petition, settings):
+    for n in range(5):
+        sign(petition, signature_request(email=f"p{n}@example.com"), base_url="http://x")
+    settings.UNDEU_MAIL_BATCH = 3
+    settings.UNDEU_MAIL_MARK_EVERY = 2
+    assert send_batch() == 3
+    assert OutgoingEmail.objects.filter(state=OutgoingEmail.State.SENT).count() == 3
+    assert send_batch() == 2
+    assert send_batch() == 0
+    assert sorted(m.to[0] for m in mail.outbox) == [f"p{n}@example.com" for n in range(5)]
+    assert not OutgoingEmail.objects.exclude(state=OutgoingEmail.State.SENT).exists()
+
+
+def test_a_batch_with_one_failing_message_sends_the_others(petition, settings):
+    for n in range(3):
+        sign(petition, signature_request(email=f"p{n}@example.com"), base_url="http://x")
+    settings.EMAIL_BACKEND = "tests.test_outbox.FailsForOneBackend"
+    assert send_batch() == 2
+    failed = OutgoingEmail.objects.get(state=OutgoingEmail.State.PENDING)
+    assert failed.to == "p1@example.com"
+    assert failed.attempts == 1
+    assert failed.last_error == "SMTPRecipientsRefused"
+    assert failed.next_attempt_at > timezone.now()
+
+
+def test_a_batch_whose_server_is_down_waits_for_the_next_attempt(petition, settings):
+    for n in range(2):
+        sign(petition, signature_request(email=f"p{n}@example.com"), base_url="http://x")
+    settings.EMAIL_BACKEND = "tests.test_outbox.UnreachableBackend"
+    assert send_batch() == 0
+    assert set(OutgoingEmail.objects.values_list("state", "attempts")) == {("pending", 1)}
+    assert send_batch() == 0  # not due again before the backoff
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with time_machine.travel(timezone.now() + timedelta(minutes=1)):
-        assert sweep() == 1
-    assert len(mail.outbox) == 1
+        assert send_batch() == 2
+
+
+def test_a_batch_reads_each_petition_once(petition, settings, django_assert_max_num_queries):
+    for n in range(20):
+        sign(petition, signature_request(email=f"p{n}@example.com"), base_url="http://x")
+    settings.UNDEU_MAIL_MARK_EVERY = 100
+    # candidates; the claim's transaction (begin, select, update, end); the rows; the petition
+    # and its versions; marking them sent: the same for 20 emails as for one.
+    with django_assert_max_num_queries(9):
+        assert send_batch() == 20
 
 
 def test_an_expired_lease_is_released(queued):

@@ -11,7 +11,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from undeu.env import env_bool, env_int, env_list, env_secret, env_str, env_thresholds
+from undeu.env import env_bool, env_float, env_int, env_list, env_secret, env_str, env_thresholds
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("UNDEU_VAR_DIR", str(BASE_DIR / "var")))
@@ -119,6 +119,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     _db["CONN_HEALTH_CHECKS"] = False
+    # The same, with each process's writers taking turns before SQLite's lock (see its module).
+    _db["ENGINE"] = "undeu.core.sqlite"
     _db["TEST"] = {"NAME": env_str("UNDEU_TEST_SQLITE", "") or None}
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["TEST"] = {"NAME": env_str("UNDEU_TEST_DATABASE", "test_undeu")}
@@ -147,6 +149,7 @@ _task_backend = env_str("UNDEU_TASKS", "database")
 if _task_backend not in _TASK_BACKENDS:
     raise ImproperlyConfigured(f"UNDEU_TASKS must be one of {sorted(_TASK_BACKENDS)}")
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend]}}
+UNDEU_TASKS = _task_backend
 
 # --- Email ----------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Undeu <no-reply@undeu.localhost>")
@@ -173,8 +176,13 @@ UNDEU_MAIL_MAX_ATTEMPTS = env_int("UNDEU_MAIL_MAX_ATTEMPTS", 12, minimum=1)
 UNDEU_MAIL_RETRY_SECONDS = env_int("UNDEU_MAIL_RETRY_SECONDS", 30, minimum=1)
 # A sender that crashed mid-message loses its claim after this; the sweep then sends it again.
 UNDEU_MAIL_LEASE_SECONDS = env_int("UNDEU_MAIL_LEASE_SECONDS", 300, minimum=1)
-# A message whose delivery task has not run after this is sent by the sweep (a lost task).
-UNDEU_MAIL_TASK_GRACE_SECONDS = env_int("UNDEU_MAIL_TASK_GRACE_SECONDS", 30, minimum=1)
+# The worker's sender looks for due messages this often when the outbox is empty, and sends at
+# most UNDEU_MAIL_BATCH per claim over one connection, marking them sent every few messages.
+UNDEU_MAIL_POLL_SECONDS = env_float("UNDEU_MAIL_POLL_SECONDS", 0.5, minimum=0.01)
+UNDEU_MAIL_BATCH = env_int("UNDEU_MAIL_BATCH", 100, minimum=1)
+UNDEU_MAIL_MARK_EVERY = env_int("UNDEU_MAIL_MARK_EVERY", 10, minimum=1)
+# How much lower than the web server's the worker's CPU priority is (see the worker command).
+UNDEU_WORKER_NICE = env_int("UNDEU_WORKER_NICE", 10, minimum=0)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]
@@ -302,10 +310,17 @@ MFA_TOTP_ISSUER = SITE_NAME
 UNDEU_EMAIL_HASH_KEY = env_secret("UNDEU_EMAIL_HASH_KEY") or "email-digest:" + SECRET_KEY
 
 # --- Product settings -----------------------------------------------------------------------
-# How long a visitor's browser and shared caches may keep an anonymous petition page.
-UNDEU_PAGE_MAX_AGE = env_int("UNDEU_PAGE_MAX_AGE", 5, minimum=0)
-# How old the count shown on a page may be, in seconds.
-UNDEU_COUNT_MAX_AGE = env_int("UNDEU_COUNT_MAX_AGE", 2, minimum=0)
+# How long a visitor's browser and shared caches may keep an anonymous petition page (and then
+# as long again while they fetch a new one: stale-while-revalidate).
+UNDEU_PAGE_MAX_AGE = env_int("UNDEU_PAGE_MAX_AGE", 1, minimum=0)
+# How long each process keeps the count it read; the count on a page is at most this plus
+# UNDEU_PAGE_CACHE_SECONDS old.
+UNDEU_COUNT_MAX_AGE = env_int("UNDEU_COUNT_MAX_AGE", 1, minimum=0)
+# The cache in front of Django for pages every anonymous visitor sees the same (core/page_cache):
+# seconds an entry is kept (0 turns it off), how many entries, and the largest page it keeps.
+UNDEU_PAGE_CACHE_SECONDS = env_int("UNDEU_PAGE_CACHE_SECONDS", 1, minimum=0)
+UNDEU_PAGE_CACHE_ENTRIES = env_int("UNDEU_PAGE_CACHE_ENTRIES", 2000, minimum=1)
+UNDEU_PAGE_CACHE_MAX_BODY = env_int("UNDEU_PAGE_CACHE_MAX_BODY", 512 * 1024, minimum=1)
 # Confirmations still accepted this many hours after a petition closes.
 UNDEU_CONFIRM_GRACE_HOURS = env_int("UNDEU_CONFIRM_GRACE_HOURS", 24, minimum=0)
 # How often the worker recounts confirmed signatures to repair any drift in the shown count.

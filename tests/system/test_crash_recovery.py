@@ -55,7 +55,6 @@ class Site:
             # longer than a send may take (a shorter lease would hand a message still being sent
             # to a second sender).
             "UNDEU_MAIL_LEASE_SECONDS": str(LEASE_SECONDS),
-            "UNDEU_MAIL_TASK_GRACE_SECONDS": "2",
             "UNDEU_MAIL_RETRY_SECONDS": "1",
             "PYTHONUNBUFFERED": "1",
         }

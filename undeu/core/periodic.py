@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from undeu.delivery.thresholds import record_thresholds
-from undeu.mail.outbox import sweep
+from undeu.mail.outbox import release_expired_leases
 from undeu.petitions.lifecycle import close_expired
 from undeu.signatures.counting import recount_all, refresh_sort_counts
 from undeu.updates.mailing import resume_stalled_mailings
@@ -20,7 +20,7 @@ class PeriodicJob:
 
 
 PERIODIC_JOBS = [
-    PeriodicJob("outbox-sweep", 5, sweep),
+    PeriodicJob("outbox-leases", 5, release_expired_leases),
     PeriodicJob("sort-counts", 10, refresh_sort_counts),
     PeriodicJob("recount", settings.UNDEU_RECOUNT_SECONDS, recount_all),
     PeriodicJob("close-expired", 60, close_expired),

@@ -1,5 +1,8 @@
 """Turning an outbox row into an email, in the language of the person it is for."""
 
+import threading
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -17,8 +20,31 @@ def _confirm_signature(message) -> dict:
     return context
 
 
+_batch = threading.local()
+
+
+@contextmanager
+def shared_lookups():
+    """Within a batch, read each petition once for all of its emails (a surge's confirmation
+    emails are mostly for one petition)."""
+    _batch.petitions = {}
+    try:
+        yield
+    finally:
+        del _batch.petitions
+
+
+def _petition(petition_id: int) -> Petition:
+    cache = getattr(_batch, "petitions", None)
+    if cache is None:
+        return Petition.objects.prefetch_related("versions").get(pk=petition_id)
+    if petition_id not in cache:
+        cache[petition_id] = Petition.objects.prefetch_related("versions").get(pk=petition_id)
+    return cache[petition_id]
+
+
 def _petition_context(message) -> dict:
-    petition = Petition.objects.prefetch_related("versions").get(pk=message.context["petition_id"])
+    petition = _petition(message.context["petition_id"])
     version = petition.version_for(message.language)
     base_url = message.context["base_url"].rstrip("/")
     return {

@@ -1,23 +1,30 @@
 """The outbox: emails are stored with the change that caused them and sent by the worker.
 
-A message is queued inside the caller's transaction and its delivery task is enqueued only after
-commit, so a rolled-back signature never sends mail. Delivery claims the row with a conditional
-UPDATE, so two workers (or a task and the sweep) never send the same message; a failure sets
-the next attempt with exponential backoff. The sweep in the worker picks up due retries and
-messages whose task was lost (a process killed between commit and enqueue).
+A message is queued inside the caller's transaction, so a rolled-back signature never sends mail
+and a committed one always does: the outbox table is the queue. The worker's sender polls it and
+sends what is due in batches over one SMTP connection (a task row per email cost a second write
+transaction in every signing request and about nine queries per email in the worker). A batch
+is claimed with a conditional UPDATE (with SKIP LOCKED on PostgreSQL), so two workers never send
+the same message; a failure sets the next attempt with exponential backoff; a sender that dies
+mid-batch loses its claim when the lease lapses, and the message is sent again with the same
+Message-ID (at least once, recognisably the same message).
 """
 
 import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.mail import get_connection
+from django.core.mail.backends.filebased import EmailBackend as FileBackend
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from undeu.mail.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
+
+State = OutgoingEmail.State
 
 
 def _lease() -> timedelta:
@@ -25,25 +32,20 @@ def _lease() -> timedelta:
     return timedelta(seconds=settings.UNDEU_MAIL_LEASE_SECONDS)
 
 
-def _task_grace() -> timedelta:
-    """How long a fresh message is left to its own task before the sweep takes it."""
-    return timedelta(seconds=settings.UNDEU_MAIL_TASK_GRACE_SECONDS)
-
-
 def queue_email(kind: str, *, to: str, language: str, context: dict) -> OutgoingEmail:
-    from undeu.mail.tasks import deliver_email
-
     message = OutgoingEmail.objects.create(kind=kind, to=to, language=language, context=context)
-    transaction.on_commit(lambda: _enqueue(deliver_email, message.pk))
+    if settings.UNDEU_TASKS == "immediate":
+        # Development and tests without a worker: background work runs when the change commits.
+        transaction.on_commit(lambda: _deliver_quietly(message.pk))
     return message
 
 
-def _enqueue(task, message_id: int) -> None:
+def _deliver_quietly(message_id: int) -> None:
     try:
-        task.enqueue(message_id)
+        deliver(message_id)
     except Exception:
-        # The sweep will send it; the signer's request must not fail because the queue did.
-        logger.exception("could not enqueue outgoing email %s; the sweep will send it", message_id)
+        # The request that queued it must not fail because sending did; the sweep retries.
+        logger.exception("could not send outgoing email %s now; it stays queued", message_id)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -51,35 +53,101 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(first * 2 ** max(0, attempts - 1), 6 * 3600))
 
 
-def claim(message_id: int) -> OutgoingEmail | None:
-    now = timezone.now()
-    claimed = (
-        OutgoingEmail.objects.filter(pk=message_id, state=OutgoingEmail.State.PENDING)
-        .filter(next_attempt_at__lte=now)
-        .update(
-            state=OutgoingEmail.State.SENDING,
-            lease_until=now + _lease(),
-            attempts=F("attempts") + 1,
+def _due(now):
+    return OutgoingEmail.objects.filter(state=State.PENDING, next_attempt_at__lte=now)
+
+
+def claim(message_ids, now=None) -> list[OutgoingEmail]:
+    """Make the given due messages this sender's; return those it got."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        mine = list(
+            _due(now)
+            .filter(pk__in=list(message_ids))
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
         )
-    )
-    if not claimed:
-        return None
-    return OutgoingEmail.objects.get(pk=message_id)
+        if mine:
+            OutgoingEmail.objects.filter(pk__in=mine, state=State.PENDING).update(
+                state=State.SENDING, lease_until=now + _lease(), attempts=F("attempts") + 1
+            )
+    return list(OutgoingEmail.objects.filter(pk__in=mine).order_by("pk")) if mine else []
 
 
 def deliver(message_id: int) -> bool:
     """Send one message if it is due and nobody else is sending it. True when sent now."""
-    from undeu.mail.compose import compose
+    return _send(claim([message_id])) == 1
 
-    message = claim(message_id)
-    if message is None:
-        return False
+
+def send_batch(limit: int | None = None) -> int:
+    """Send up to `limit` due messages, oldest due first. Returns how many were sent."""
+    limit = limit or settings.UNDEU_MAIL_BATCH
+    now = timezone.now()
+    # A plain read first: an idle poll must not take SQLite's write lock.
+    candidates = list(_due(now).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    if not candidates:
+        return 0
+    return _send(claim(candidates, now))
+
+
+def _send(messages: list[OutgoingEmail]) -> int:
+    from undeu.mail.compose import compose, shared_lookups
+
+    if not messages:
+        return 0
+    sent, failed = [], []
+    connection = get_connection()
+    # The file backend (make run's demo mailbox) writes one file per open connection, and the
+    # mailbox shows one message per file; every other backend keeps one connection per batch.
+    keep_open = not isinstance(connection, FileBackend)
     try:
-        compose(message).send()
+        if keep_open:
+            connection.open()
     except Exception as exc:
-        failed = message.attempts >= settings.UNDEU_MAIL_MAX_ATTEMPTS
+        _failed([(message, exc) for message in messages])
+        return 0
+    try:
+        with shared_lookups():
+            for message in messages:
+                try:
+                    connection.send_messages([compose(message)])
+                except Exception as exc:
+                    failed.append((message, exc))
+                    if keep_open:
+                        _reconnect(connection)
+                else:
+                    sent.append(message.pk)
+                    if len(sent) % settings.UNDEU_MAIL_MARK_EVERY == 0:
+                        _sent(sent[-settings.UNDEU_MAIL_MARK_EVERY :])
+    finally:
+        if keep_open:
+            connection.close()
+    _sent(sent[len(sent) - len(sent) % settings.UNDEU_MAIL_MARK_EVERY :])
+    _failed(failed)
+    return len(sent)
+
+
+def _reconnect(connection) -> None:
+    try:
+        connection.close()
+        connection.open()
+    except Exception:
+        logger.warning("could not reconnect to the mail server; the rest of the batch will retry")
+
+
+def _sent(message_ids: list[int]) -> None:
+    # Marked every few messages, not once per batch: a crash resends at most that many.
+    if message_ids:
+        OutgoingEmail.objects.filter(pk__in=message_ids).update(
+            state=State.SENT, sent_at=timezone.now(), lease_until=None, context={}, last_error=""
+        )
+
+
+def _failed(failures) -> None:
+    for message, exc in failures:
+        gave_up = message.attempts >= settings.UNDEU_MAIL_MAX_ATTEMPTS
         OutgoingEmail.objects.filter(pk=message.pk).update(
-            state=OutgoingEmail.State.FAILED if failed else OutgoingEmail.State.PENDING,
+            state=State.FAILED if gave_up else State.PENDING,
             next_attempt_at=timezone.now() + backoff(message.attempts),
             lease_until=None,
             last_error=type(exc).__name__[:200],
@@ -91,27 +159,16 @@ def deliver(message_id: int) -> bool:
             message.attempts,
             type(exc).__name__,
         )
-        return False
-    OutgoingEmail.objects.filter(pk=message.pk).update(
-        state=OutgoingEmail.State.SENT,
-        sent_at=timezone.now(),
-        lease_until=None,
-        context={},
-        last_error="",
+
+
+def release_expired_leases() -> int:
+    """Give back messages whose sender died while sending them."""
+    return OutgoingEmail.objects.filter(state=State.SENDING, lease_until__lt=timezone.now()).update(
+        state=State.PENDING, lease_until=None
     )
-    return True
 
 
 def sweep(limit: int = 200) -> int:
-    """Send due retries and messages whose task never ran; release expired leases."""
-    now = timezone.now()
-    OutgoingEmail.objects.filter(state=OutgoingEmail.State.SENDING, lease_until__lt=now).update(
-        state=OutgoingEmail.State.PENDING, lease_until=None
-    )
-    due = (
-        OutgoingEmail.objects.filter(state=OutgoingEmail.State.PENDING, next_attempt_at__lte=now)
-        .filter(Q(attempts__gt=0) | Q(created_at__lte=now - _task_grace()))
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(deliver(pk) for pk in list(due))
+    """Release expired leases, then send what is due (the sender loop's work, for one pass)."""
+    release_expired_leases()
+    return send_batch(limit)

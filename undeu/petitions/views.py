@@ -65,7 +65,7 @@ def cacheable_for_anonymous(request, response):
             response,
             public=True,
             max_age=settings.UNDEU_PAGE_MAX_AGE,
-            stale_while_revalidate=60,
+            stale_while_revalidate=settings.UNDEU_PAGE_MAX_AGE,
             stale_if_error=86400,
         )
     patch_vary_headers(response, ["Cookie"])

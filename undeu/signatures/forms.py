@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from undeu.core.l10n import country_choices
+from undeu.signatures.country_field import CountryField, CountrySelect
 from undeu.signatures.identity import clean_person_text, normalise_email
 from undeu.signatures.signing import SignatureRequest
 
@@ -24,13 +24,13 @@ class SignatureForm(forms.Form):
         error_messages=REQUIRED,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
     )
-    country = forms.ChoiceField(
+    country = CountryField(
         label=_("Country"),
         error_messages={
             **REQUIRED,
             "invalid_choice": _("Choose a country from the list."),
         },
-        widget=forms.Select(attrs={"autocomplete": "country"}),
+        widget=CountrySelect(attrs={"autocomplete": "country"}),
     )
     city = forms.CharField(
         label=_("City or region (optional)"),
@@ -47,7 +47,7 @@ class SignatureForm(forms.Form):
             "country", settings.UNDEU_DEFAULT_COUNTRY.get(self.language, "")
         )
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", "—"), *country_choices(self.language)]
+        self.fields["country"].set_language(self.language)
         # Django's own messages for these are not all translated into Kazakh.
         for field in self.fields.values():
             field.error_messages["null_characters_not_allowed"] = _(

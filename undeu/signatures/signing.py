@@ -40,33 +40,43 @@ def sign(petition: Petition, request: SignatureRequest, *, base_url: str) -> Non
     caller shows the same page either way, so nobody learns from the site who has signed.
     """
     token, digest = new_token()
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                signature = Signature.objects.create(
-                    petition=petition,
-                    full_name=request.full_name,
-                    email=request.email,
-                    email_digest=email_digest(request.email),
-                    country=request.country,
-                    city=request.city,
-                    language=request.language,
-                    wants_updates=request.wants_updates,
-                    show_name=request.show_name,
-                    token_digest=digest,
-                )
-            kind = "confirm_signature"
-        except IntegrityError:
-            signature = Signature.objects.get(
-                petition=petition, email_digest=email_digest(request.email)
+    identity = email_digest(request.email)
+    try:
+        # The common case in one short transaction: BEGIN, two INSERTs, COMMIT. No savepoint:
+        # a duplicate aborts this transaction (the unique constraint is the dedupe) and is
+        # handled in a second one below.
+        with transaction.atomic():
+            Signature.objects.create(
+                petition=petition,
+                full_name=request.full_name,
+                email=request.email,
+                email_digest=identity,
+                country=request.country,
+                city=request.city,
+                language=request.language,
+                wants_updates=request.wants_updates,
+                show_name=request.show_name,
+                token_digest=digest,
             )
-            if signature.state == SignatureState.PENDING:
-                # The first email may be lost; a new link replaces the old one.
-                Signature.objects.filter(pk=signature.pk).update(token_digest=digest)
-                kind = "confirm_signature"
-            else:
-                kind = "already_signed"
-        context = {"petition_id": petition.pk, "base_url": base_url}
-        if kind == "confirm_signature":
-            context["token"] = token
-        queue_email(kind, to=request.email, language=request.language, context=context)
+            _queue(petition, request, base_url, token)
+        return
+    except IntegrityError:
+        pass
+    with transaction.atomic():
+        signature = Signature.objects.select_for_update().get(
+            petition=petition, email_digest=identity
+        )
+        if signature.state == SignatureState.PENDING:
+            # The first email may be lost; a new link replaces the old one.
+            Signature.objects.filter(pk=signature.pk).update(token_digest=digest)
+            _queue(petition, request, base_url, token)
+        else:
+            _queue(petition, request, base_url, None)
+
+
+def _queue(petition: Petition, request: SignatureRequest, base_url: str, token: str | None):
+    context = {"petition_id": petition.pk, "base_url": base_url}
+    if token is not None:
+        context["token"] = token
+    kind = "confirm_signature" if token is not None else "already_signed"
+    queue_email(kind, to=request.email, language=request.language, context=context)

@@ -1,20 +1,28 @@
-"""The background worker: runs queued tasks and the periodic jobs.
+"""The background worker: sends the outbox, runs queued tasks and the periodic jobs.
 
-The task loop is django-tasks-db's own worker. Beside it a scheduler thread runs the periodic
-jobs (the outbox sweep, the count refresh and recount). Each job is safe to run in several
-workers at once, so an operator can run as many workers as they like.
+The task loop is django-tasks-db's own worker. Beside it a sender thread sends the outbox in
+batches and a scheduler thread runs the periodic jobs (expired leases, the count refresh and
+recount). Each is safe to run in several workers at once, so an operator can run as many workers
+as they like.
+
+The worker lowers its own CPU priority (UNDEU_WORKER_NICE): when it shares a machine with the
+web server, a surge of signatures keeps the CPU and the confirmation emails queue up and catch
+up after, instead of every signer waiting longer for the page.
 """
 
 import logging
+import os
 import threading
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from undeu.core.periodic import PERIODIC_JOBS
+from undeu.mail.outbox import send_batch
 
 logger = logging.getLogger("undeu.worker")
 
@@ -46,6 +54,28 @@ class Scheduler(threading.Thread):
             logger.exception("periodic job %s failed; it will run again", job.name)
 
 
+class Sender(threading.Thread):
+    """Sends due outbox messages; looks again at once after a full batch, else after a pause."""
+
+    def __init__(self, stop: threading.Event):
+        super().__init__(name="undeu-sender", daemon=True)
+        self.stop = stop
+
+    def run(self):
+        try:
+            while not self.stop.is_set():
+                close_old_connections()
+                try:
+                    full = send_batch() >= settings.UNDEU_MAIL_BATCH
+                except Exception:
+                    logger.exception("sending the outbox failed; trying again")
+                    full = False
+                if not full:
+                    self.stop.wait(settings.UNDEU_MAIL_POLL_SECONDS)
+        finally:
+            connection.close()
+
+
 class Command(BaseCommand):
     help = "Run background tasks (emails) and periodic jobs (counts, retries)."
 
@@ -54,9 +84,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-periodic", action="store_true", help="Only run tasks, not periodic jobs."
         )
+        parser.add_argument(
+            "--nice",
+            type=int,
+            default=settings.UNDEU_WORKER_NICE,
+            help="CPU priority to lower the worker by (0: as the web server).",
+        )
 
-    def handle(self, *args, interval, no_periodic, **options):
+    def handle(self, *args, interval, no_periodic, nice, **options):
+        if nice > 0:
+            os.nice(nice)
         stop = threading.Event()
+        Sender(stop).start()
         if not no_periodic:
             Scheduler(PERIODIC_JOBS, stop).start()
         worker = Worker(
