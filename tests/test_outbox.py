@@ -1,3 +1,4 @@
+import re
 import socket
 import threading
 from datetime import timedelta
@@ -172,3 +173,26 @@ def test_delivery_to_a_real_smtp_server(queued, settings):
     content = envelope.content.decode()
     assert f"Message-ID: <outbox-{queued.pk}@" in content
     assert "Content-Language: kk" in content
+
+
+def test_a_batch_renders_once_but_every_email_has_its_own_link(petition, settings):
+    from undeu.signatures.models import Signature
+    from undeu.signatures.signing import token_digest
+
+    for n in range(3):
+        sign(petition, signature_request(email=f"p{n}@example.com"), base_url="http://x")
+    sign(petition, signature_request(email="p0@example.com"), base_url="http://x")  # again
+    assert send_batch() == 4
+    links = {}
+    for message in mail.outbox:
+        (token,) = re.findall(r"/kk/confirm/([\w-]+)/", message.body)
+        assert f"/kk/confirm/{token}/" in message.alternatives[0].content
+        assert "PLACEHOLDER" not in message.body + message.alternatives[0].content
+        links.setdefault(message.to[0], []).append(token)
+    assert len({token for tokens in links.values() for token in tokens}) == 4
+    # Each person's latest link is the one that confirms their signature.
+    for email, tokens in links.items():
+        signature = Signature.objects.get(email=email)
+        assert signature.token_digest == token_digest(tokens[-1])
+    bodies = {message.body.replace(links[message.to[0]][-1], "") for message in mail.outbox[2:]}
+    assert len(bodies) == 1  # the same text apart from the link

@@ -2,6 +2,7 @@
 
 import threading
 from contextlib import contextmanager
+from copy import copy
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -26,12 +27,12 @@ _batch = threading.local()
 @contextmanager
 def shared_lookups():
     """Within a batch, read each petition once for all of its emails (a surge's confirmation
-    emails are mostly for one petition)."""
-    _batch.petitions = {}
+    emails are mostly for one petition), and render each petition's confirmation text once."""
+    _batch.petitions, _batch.rendered = {}, {}
     try:
         yield
     finally:
-        del _batch.petitions
+        del _batch.petitions, _batch.rendered
 
 
 def _petition(petition_id: int) -> Petition:
@@ -71,10 +72,36 @@ def register_context_builder(kind: str, builder) -> None:
 PRERENDERED = "prerendered"
 
 
+# Kinds whose text is the same for every recipient of a petition in a language except for the
+# token in one link: within a batch they are rendered once, with a placeholder for the token.
+_SAME_BUT_TOKEN = {"confirm_signature", "already_signed"}
+_TOKEN_PLACEHOLDER = "UNDEUTOKENPLACEHOLDER"  # noqa: S105 - URL-safe, never escaped, like real ones
+
+
 def _render(message) -> tuple[str, str, str, dict]:
     if message.kind == PRERENDERED:
         parts = message.context
         return " ".join(parts["subject"].split()), parts["text"], parts.get("html", ""), {}
+    rendered = getattr(_batch, "rendered", None)
+    if rendered is None or message.kind not in _SAME_BUT_TOKEN:
+        return _render_now(message)
+    token = message.context.get("token")
+    key = (message.kind, message.language, message.context["petition_id"])
+    key += (message.context["base_url"],)
+    if key not in rendered:
+        template = copy(message)
+        template.context = {**message.context}
+        if token is not None:
+            template.context["token"] = _TOKEN_PLACEHOLDER
+        rendered[key] = _render_now(template)
+    subject, text, html, headers = rendered[key]
+    if token is not None:
+        text = text.replace(_TOKEN_PLACEHOLDER, token)
+        html = html.replace(_TOKEN_PLACEHOLDER, token)
+    return subject, text, html, headers
+
+
+def _render_now(message) -> tuple[str, str, str, dict]:
     with translation.override(message.language):
         context = _CONTEXT_BUILDERS[message.kind](message)
         # A builder may add headers (List-Unsubscribe on mail to signers who asked for emails).
