@@ -42,8 +42,19 @@ def test_consent_choices(client, video_petition, form, expected):
         assert 'src="https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ"' in page
 
 
-def test_pages_seen_with_cookies_are_private(client, video_petition):
+def test_pages_seen_with_only_cookie_choices_are_shared_per_choice(client, video_petition):
     client.post("/en/cookies/", {"choice": "all"})
+    assert set(client.cookies) == {"undeu_consent", "undeu_language"}
+    response = client.get("/en/p/video/")
+    # Everyone with the same choices sees the same page: a shared cache keys it on the cookies.
+    assert "public" in response["Cache-Control"]
+    assert "Cookie" in response["Vary"]
+    assert not response.cookies
+
+
+def test_pages_seen_with_a_session_or_other_cookies_are_private(client, video_petition):
+    client.post("/en/cookies/", {"choice": "all"})
+    client.cookies["sessionid"] = "x"
     response = client.get("/en/p/video/")
     assert "private" in response["Cache-Control"]
 

@@ -96,13 +96,28 @@ def test_head_is_answered_from_a_stored_get(cached):
 
 @pytest.mark.parametrize(
     "request_headers",
-    [{"cookie": "undeu_consent=x"}, {"authorization": "Basic eA=="}],
+    [
+        {"cookie": "sessionid=abc"},
+        {"cookie": "undeu_consent=1:media; csrftoken=x"},
+        {"authorization": "Basic eA=="},
+    ],
 )
-def test_requests_with_cookies_or_credentials_never_use_it(cached, request_headers):
+def test_requests_with_sessions_other_cookies_or_credentials_never_use_it(cached, request_headers):
     _app, cache = cached
     call(cache)
     assert call(cache, **request_headers)[2] == b"page 2"
     assert call(cache, **request_headers)[2] == b"page 3"
+
+
+def test_each_cookie_choice_has_its_own_copy(cached):
+    _app, cache = cached
+    assert call(cache)[2] == b"page 1"
+    assert call(cache, cookie="undeu_consent=1:media")[2] == b"page 2"
+    assert call(cache, cookie="undeu_language=ru; undeu_consent=1:media")[2] == b"page 3"
+    # The same choices in another order are the same copy.
+    assert call(cache, cookie="undeu_consent=1:media;undeu_language=ru")[2] == b"page 3"
+    assert call(cache, cookie="undeu_consent=1:media")[2] == b"page 2"
+    assert call(cache)[2] == b"page 1"
 
 
 def test_post_is_never_cached(cached):
@@ -177,7 +192,7 @@ def test_one_request_renders_an_expired_page_while_others_get_the_old_copy(cache
     call(cache)
     clock.now += 1.5
     # The first request after expiry claims the refresh; until it stores, others get page 1.
-    claimed = cache._fresh_or_claim(("https", "example.kz", "/kk/p/x/", ""), environ())
+    claimed = cache._fresh_or_claim(("https", "example.kz", "/kk/p/x/", "", ""), environ())
     assert claimed is None
     assert call(cache)[2] == b"page 1"
     clock.now += 1.5  # the refresh never finished (it failed): others render again
@@ -212,7 +227,7 @@ def test_the_petition_page_is_served_from_it_until_it_expires(settings, petition
     assert len(cache.entries) == 1
     petition.versions.filter(language="kk").update(title="Жаңа тақырып")
     assert call(cache, path=path)[2] == first
-    assert "Жаңа тақырып" in call(cache, path=path, cookie="undeu_consent=a")[2].decode()
+    assert "Жаңа тақырып" in call(cache, path=path, cookie="sessionid=a")[2].decode()
     clock.now += 1.1
     assert "Жаңа тақырып" in call(cache, path=path)[2].decode()
 

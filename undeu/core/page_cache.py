@@ -6,7 +6,9 @@ Rendering it costs milliseconds; handing out stored bytes costs microseconds, an
 request handling alone (about 0.4 ms) is more than a page may cost at the target rate. So this
 WSGI wrapper sits outside Django and behaves like a reverse proxy's cache, by the HTTP rules:
 
-- only GET (and HEAD, from a stored GET) without cookies or credentials is answered from it;
+- only GET (and HEAD, from a stored GET) without credentials, and without cookies other than
+  the cookie-consent and language choices (part of the key, like Vary: Cookie asks), is
+  answered from it;
 - only a 200 whose Cache-Control says `public` with a `max-age`, without `private`, `no-cache`,
   `no-store` or Set-Cookie, and whose Vary is not `*`, is stored, separately for each value of
   the request headers named in its Vary;
@@ -16,7 +18,8 @@ WSGI wrapper sits outside Django and behaves like a reverse proxy's cache, by th
   the old copy for the few milliseconds that takes, instead of all rendering it at once.
 
 Each process has its own; a page is rendered about once a second per process. Nothing personal
-can be in it: a request with any cookie never reads or fills it.
+can be in it: a request with a session or any other cookie never reads or fills it, and a
+response that sets a cookie is never stored.
 """
 
 import threading
@@ -26,7 +29,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-BYPASS_HEADERS = ("HTTP_COOKIE", "HTTP_AUTHORIZATION")
+from undeu.core.consent import COOKIE_NAME as CONSENT_COOKIE
+
+BYPASS_HEADERS = ("HTTP_AUTHORIZATION",)
 CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 REFUSING_DIRECTIVES = {"private", "no-cache", "no-store"}
 # How long an expired copy may still be handed out while one request renders the new one.
@@ -75,9 +80,29 @@ def storable_for(status: str, headers) -> float:
     return max(0, min(max_age, settings.UNDEU_PAGE_CACHE_SECONDS))
 
 
+def _anonymous_cookie_names() -> frozenset[str]:
+    return frozenset({CONSENT_COOKIE, settings.LANGUAGE_COOKIE_NAME})
+
+
+def anonymous_cookies_only(cookies) -> bool:
+    """True when a visitor's cookies are only their consent and language choices."""
+    return set(cookies) <= _anonymous_cookie_names()
+
+
+def cookie_key(raw: str) -> str | None:
+    """The part of the key for a Cookie header, or None when it holds anything else."""
+    if not raw:
+        return ""
+    pairs = sorted(part.strip() for part in raw.split(";") if part.strip())
+    allowed = _anonymous_cookie_names()
+    if any(pair.partition("=")[0].strip() not in allowed for pair in pairs):
+        return None
+    return ";".join(pairs)
+
+
 def _vary_names(headers) -> tuple[str, ...]:
     names = (name.strip().upper().replace("-", "_") for name in _header(headers, "vary").split(","))
-    # Cookie: a request with one is never served from here, so every stored copy is "none".
+    # Cookie is always part of the key (see cookie_key).
     return tuple(sorted(name for name in names if name and name != "COOKIE"))
 
 
@@ -95,11 +120,15 @@ class PageCache:
         method = environ.get("REQUEST_METHOD")
         if method not in ("GET", "HEAD") or any(environ.get(h) for h in BYPASS_HEADERS):
             return self.application(environ, start_response)
+        cookies = cookie_key(environ.get("HTTP_COOKIE", ""))
+        if cookies is None:
+            return self.application(environ, start_response)
         base = (
             environ.get("wsgi.url_scheme"),
             environ.get("HTTP_HOST") or environ.get("SERVER_NAME"),
             environ.get("PATH_INFO"),
             environ.get("QUERY_STRING", ""),
+            cookies,
         )
         entry = self._fresh_or_claim(base, environ)
         if entry is not None:

@@ -7,6 +7,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from undeu.core.page_cache import anonymous_cookies_only
 from undeu.petitions.models import PUBLIC_STATES, Petition, PetitionState, PetitionVersion
 from undeu.petitions.page import count_context, petition_context, targets_for
 from undeu.petitions.text import search_terms
@@ -57,8 +58,10 @@ class RemovedPetitionMiddleware:
 
 
 def cacheable_for_anonymous(request, response):
-    """Anonymous visitors without cookies all see the same page, so shared caches may keep it."""
-    if request.COOKIES:
+    """Anonymous visitors see the same page as everyone with the same cookie choices (consent
+    and language; Vary: Cookie), so shared caches may keep it. Any other cookie (a session, a
+    CSRF token) makes it private."""
+    if not anonymous_cookies_only(request.COOKIES):
         patch_cache_control(response, private=True, no_cache=True)
     else:
         patch_cache_control(
