@@ -89,7 +89,16 @@ clean:
 # PostgreSQL at 127.0.0.1:5432 (its own database, undeu_bench), driven by Debian's wrk; 7 to 8
 # minutes. What it measures and the latest results: docs/performance.md.
 .PHONY: bench
-bench: install translations
+bench: install translations wrk
+	$(PY) -m bench.run
+
+# make bench-servers: the same Django stack under granian, gunicorn and uvicorn (why `serve` runs
+# granian); gunicorn and uvicorn go into a temporary directory for the measurement only.
+.PHONY: bench-servers
+bench-servers: install wrk
+	$(PY) -m bench.servers
+
+.PHONY: wrk
+wrk:
 	@command -v wrk >/dev/null 2>&1 || { echo "Installing wrk from Debian"; apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-	$(PY) -m bench.run
