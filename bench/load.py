@@ -31,6 +31,11 @@ WEB_THREADS = int(os.environ.get("BENCH_WEB_THREADS", "4"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", str(2 * WEB_WORKERS * WEB_THREADS)))
 WRK_TIMEOUT = "5s"
 PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "undeu_bench")
+# Issue 4's scale test: page cost on a petition of 1,000 signatures and on one of 10 million.
+SMALL_SIGNATURES = 1000
+BIG_SIGNATURES = int(os.environ.get("BENCH_BIG_SIGNATURES", "10000000"))
+# Issue 4's drain: confirmation emails queued at once, sent to a real SMTP server while people sign.
+DRAIN_EMAILS = int(os.environ.get("BENCH_DRAIN_EMAILS", "100000"))
 BENCH_ROOT = int(os.environ.get("BENCH_ROOT_PID", os.getpid()))
 
 
@@ -118,9 +123,9 @@ def _children() -> dict[int, list[int]]:
 
 class CpuMeter:
     """CPU time used meanwhile, in seconds, by role: the web workers, the task worker, the
-    database's backends, wrk, the rest of the bench, and other processes on the machine (other
-    work on a shared machine makes every figure lower). PostgreSQL's shared background
-    processes and kernel threads count for nobody."""
+    database's backends, wrk, the bench's SMTP server, the rest of the bench, and other
+    processes on the machine (other work on a shared machine makes every figure lower).
+    PostgreSQL's shared background processes and kernel threads count for nobody."""
 
     def __init__(self):
         self.before = _processes()
@@ -137,7 +142,7 @@ class CpuMeter:
             pid = stack.pop()
             ours.add(pid)
             stack.extend(children.get(pid, []))
-        used = dict.fromkeys(["web", "worker", "database", "wrk", "bench", "others"], 0.0)
+        used = dict.fromkeys(["web", "worker", "database", "wrk", "smtp", "bench", "others"], 0.0)
         for pid, (_, ticks) in after.items():
             role = _role(_cmd(pid), pid in ours)
             if role:
@@ -153,10 +158,25 @@ def _stolen() -> int:
 
 
 def cpu_per(cpu: dict, requests: int) -> dict:
-    """Milliseconds of CPU per request in the web workers, the task worker and PostgreSQL."""
+    """Milliseconds of CPU per request in the web workers, the task worker and PostgreSQL;
+    None when no request was answered (a page that takes longer to render than the run)."""
     roles = ("web", "worker", "database")
-    per = {f"cpu_{role}_ms": cpu[role] * 1000 / max(1, requests) for role in roles}
+    if not requests:
+        return dict.fromkeys([*(f"cpu_{role}_ms" for role in roles), "cpu_ms"])
+    per = {f"cpu_{role}_ms": cpu[role] * 1000 / requests for role in roles}
     return {**per, "cpu_ms": sum(per.values())}
+
+
+def wait_until_idle(limit: float = 60) -> None:
+    """Until the web workers have been idle for half a second (under 5 % of a core), at most
+    `limit` seconds: requests that outlast their wrk run (renders of seconds each) must not
+    run into the next measurement."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        meter = CpuMeter()
+        time.sleep(0.5)
+        if meter.read()["web"] < 0.025:
+            return
 
 
 def others_share(cpu: dict[str, float]) -> float:
@@ -170,6 +190,8 @@ def _role(cmdline: bytes, ours: bool) -> str | None:
             return "wrk"
         if b"granian" in cmdline:
             return "web"
+        if b"bench.smtp_sink" in cmdline:
+            return "smtp"
         return "worker" if b"manage.py\x00worker" in cmdline else "bench"
     if not cmdline:
         return None  # a kernel thread
@@ -272,8 +294,10 @@ class Result:
         self.seconds = data["duration_us"] / 1e6
         self.socket_errors = data["socket_errors"]
         self.timeouts = data["timeouts"]
-        self.p50_ms = data["p50_us"] / 1000
-        self.p99_ms = data["p99_us"] / 1000
+        # No latency when nothing was answered (wrk then reports 0).
+        answered = sum(self.statuses.values())
+        self.p50_ms = data["p50_us"] / 1000 if answered else None
+        self.p99_ms = data["p99_us"] / 1000 if answered else None
 
     def rate(self, status: int) -> float:
         return self.statuses.get(status, 0) / self.seconds

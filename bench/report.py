@@ -3,21 +3,21 @@
 import os
 from dataclasses import dataclass
 
-from bench.load import median
+from bench.load import SMALL_SIGNATURES, median
 
 NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 # Summed over the runs (any one is a failure); the worst run for how long a count lags and for
 # how busy other processes kept the machine; the median of the runs for everything else.
-SUMMED = {"errors", "lost", "emails_missing", "sample_unconfirmed"}
+SUMMED = {"errors", "lost", "emails_missing", "sample_unconfirmed", "drain_ended"}
 WORST = {"stale_s", "converged_s", "others_cpu"}
 
 
 @dataclass(frozen=True)
 class Row:
     label: str
-    part: str  # ceiling, pages, confirm, sign, flash or memory
+    part: str  # ceiling, pages, confirm, sign, flash, memory, scale or drain
     keys: tuple[str, ...]  # one figure, or several shown as "a / b" (ratios are of the last)
-    unit: str  # rate, ms, cpu (ms), count, s or MB
+    unit: str  # rate, ms, ms.1 (one decimal), cpu (ms), count, s, MB, GB, ratio or duration
     target: dict | None = None  # per database
     target_text: str = ""
     ceiling_key: str = ""  # the ceiling's figure to divide by
@@ -119,6 +119,192 @@ ROWS = [
 ]
 
 
+SEED = ("insert_s", "insert_rate")
+FLAT = "≈ 1 (flat)"
+AT_LEAST_08 = {"sqlite": 0.8, "postgresql": 0.8}
+
+
+def both(key: str) -> tuple[str, str]:
+    """The figure `key` at both sizes."""
+    return (f"small_{key}", f"big_{key}")
+
+
+def keys_of(prefix: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"{prefix}_{key}" for key in keys)
+
+
+def scale_rows(big: int) -> list[Row]:
+    """Issue 4: the page and count.json at 1,000 and at `big` signatures, side by side."""
+    small, big = f"{SMALL_SIGNATURES:,}", f"{big:,}"
+    pages = ("pages_rate_ratio", "pages_p99_ms_ratio", "pages_cpu_ms_ratio")
+    counts = ("count_rate_ratio", "count_p99_ms_ratio", "count_cpu_ms_ratio")
+    return [
+        Row(f"Inserting {big} signatures (SQL), s / rows/s", "scale", SEED, "rate"),
+        Row("Seeding in all (insert, vacuum, recount), s", "scale", ("seed_s",), "rate"),
+        Row("Database size after seeding, GB", "scale", ("database_gb",), "GB"),
+        Row(
+            f"Page render without the page cache, ms, {small} / {big}",
+            "scale",
+            both("render_ms"),
+            "ms.1",
+        ),
+        Row(
+            f"… its slowest query, ms, {small} / {big}",
+            "scale",
+            both("slowest_query_ms"),
+            "ms.1",
+        ),
+        Row(
+            f"Page views/s (anonymous), {small} / {big} signatures",
+            "scale",
+            both("pages_rate"),
+            "rate",
+        ),
+        Row(
+            f"Page latency p50 / p99 at {small} signatures, ms",
+            "scale",
+            keys_of("small_pages", LATENCY),
+            "ms",
+        ),
+        Row(
+            f"Page latency p50 / p99 at {big} signatures, ms",
+            "scale",
+            keys_of("big_pages", LATENCY),
+            "ms",
+        ),
+        Row(
+            f"CPU per page view at {small}, ms: web / worker / database / all",
+            "scale",
+            keys_of("small_pages", CPU),
+            "cpu",
+        ),
+        Row(
+            f"CPU per page view at {big}, ms: web / worker / database / all",
+            "scale",
+            keys_of("big_pages", CPU),
+            "cpu",
+        ),
+        Row(
+            f"Page at {big} ÷ at {small}: views/s / p99 / CPU",
+            "scale",
+            pages,
+            "ratio",
+            target_text=FLAT,
+        ),
+        Row(
+            f"Count shown on pages stale for, s, {small} / {big}",
+            "scale",
+            both("pages_stale_s"),
+            "s",
+            STALE,
+            "≤ 2",
+        ),
+        Row(
+            f"count.json requests/s, {small} / {big} signatures",
+            "scale",
+            both("count_rate"),
+            "rate",
+        ),
+        Row(
+            f"count.json latency p50 / p99 at {small} signatures, ms",
+            "scale",
+            keys_of("small_count", LATENCY),
+            "ms",
+        ),
+        Row(
+            f"count.json latency p50 / p99 at {big} signatures, ms",
+            "scale",
+            keys_of("big_count", LATENCY),
+            "ms",
+        ),
+        Row(f"CPU per count.json, ms (all), {small} / {big}", "scale", both("count_cpu_ms"), "cpu"),
+        Row(
+            f"count.json at {big} ÷ at {small}: requests/s / p99 / CPU",
+            "scale",
+            counts,
+            "ratio",
+            target_text=FLAT,
+        ),
+        Row(
+            f"Page and count.json errors at {small} and {big}",
+            "scale",
+            ("errors",),
+            "count",
+            target_text="0",
+        ),
+    ]
+
+
+def drain_rows(emails: int) -> list[Row]:
+    """Issue 4: the queued emails sent to a real SMTP server while people sign."""
+    n = f"{emails:,}"
+    rates = ("drain_rate", "signing_drain_rate", "drain_rate_alone")
+    cores = keys_of("signing", ("web_cores", "worker_cores", "database_cores", "smtp_cores"))
+    return [
+        Row(
+            f"Drain of {n} queued emails, received/s: all / while signing / otherwise",
+            "drain",
+            rates,
+            "rate",
+        ),
+        Row(
+            f"Drain of {n}: from queued to the last received, s", "drain", ("drain_s",), "duration"
+        ),
+        Row("Signatures accepted/s during the drain (303)", "drain", ("signing_rate",), "rate"),
+        Row(
+            "Signing during the drain ÷ alone, signatures/s",
+            "drain",
+            ("sign_ratio",),
+            "ratio",
+            AT_LEAST_08,
+            "≥ 0.8",
+        ),
+        Row(
+            "Signing latency during the drain p50 / p99, ms",
+            "drain",
+            keys_of("signing", LATENCY),
+            "ms",
+            P99,
+            "p99 < 100",
+        ),
+        Row(
+            "CPU while signing during the drain, cores: web / worker / database / SMTP",
+            "drain",
+            cores,
+            "ratio",
+        ),
+        Row(
+            "Signing errors / lost during the drain",
+            "drain",
+            keys_of("signing", ("errors", "lost")),
+            "count",
+            target_text="0 / 0",
+        ),
+        Row(
+            "Signing runs in which the drain ended (the ratio needs 0)",
+            "drain",
+            ("signing_drain_ended",),
+            "count",
+            target_text="0",
+        ),
+        Row(
+            f"Drain: of {n} not received / rows not marked sent",
+            "drain",
+            ("missing", "not_sent"),
+            "count",
+            target_text="0 / 0",
+        ),
+        Row(
+            "All emails: received twice (Message-ID) / sent, not received",
+            "drain",
+            ("duplicates", "sent_not_received"),
+            "count",
+            target_text="0 / 0",
+        ),
+        Row("SMTP server CPU per email, ms", "drain", ("smtp_cpu_ms",), "cpu"),
+    ]
+
+
 def summary(runs: list[dict]) -> dict:
     figures = {}
     for key in runs[0]:
@@ -143,7 +329,37 @@ def figures_of(results: dict, databases: list[str]) -> dict:
             "rss_mb": max(m["rss_mb"] for m in memory),
             "peak_mb": max(m["peak_mb"] for m in memory),
         }
+        if "scale" in results[d]:
+            figures[d]["scale"] = scale_figures(results[d]["scale"])
+        if "drain" in results[d]:
+            figures[d]["drain"] = drain_figures(results[d], figures[d]["sign"])
     return figures
+
+
+def scale_figures(scale: dict) -> dict:
+    """One flat dict: each part's medians prefixed with its name, big ÷ small, the seeding."""
+    flat = dict(scale["seed"])
+    parts = ("small_pages", "big_pages", "small_count", "big_count")
+    for part in parts:
+        flat.update({f"{part}_{key}": value for key, value in summary(scale[part]).items()})
+    for kind in ("pages", "count"):
+        for key in ("rate", "p99_ms", "cpu_ms"):
+            big, small = flat[f"big_{kind}_{key}"], flat[f"small_{kind}_{key}"]
+            flat[f"{kind}_{key}_ratio"] = big / small if big is not None and small else None
+    flat["errors"] = sum(flat[f"{part}_errors"] for part in parts)
+    flat["others_cpu"] = max(flat[f"{part}_others_cpu"] for part in parts)
+    return flat
+
+
+def drain_figures(result: dict, signing_alone: dict) -> dict:
+    """The drain (once per database) and the median of the signing runs during it."""
+    flat = dict(result["drain"])
+    runs = result["drain_sign"]
+    if runs:
+        flat.update({f"signing_{key}": value for key, value in summary(runs).items()})
+        flat["sign_ratio"] = flat["signing_rate"] / signing_alone["rate"]
+        flat["others_cpu"] = flat["signing_others_cpu"]
+    return flat
 
 
 def table(results: dict, databases: list[str]) -> str:
@@ -152,8 +368,10 @@ def table(results: dict, databases: list[str]) -> str:
     header = ["Figure", *names, "Target"]
     header += [f"{n} ÷ target" for n in names] + [f"{n} ÷ ceiling" for n in names]
     lines = ["| " + " | ".join(header) + " |", "|---" + "|--:" * (len(header) - 1) + "|"]
-    for row in ROWS:
-        values = {d: [figures[d][row.part][key] for key in row.keys] for d in databases}
+    for row in ROWS + issue_4_rows(results, databases):
+        if any(row.part not in figures[d] for d in databases):
+            continue  # figures of an older bench
+        values = {d: [figures[d][row.part].get(key) for key in row.keys] for d in databases}
         cells = [" / ".join(show(v, row.unit) for v in values[d]) for d in databases]
         targets = [ratio(values[d][-1], row.target and row.target[d]) for d in databases]
         ceiling = [
@@ -163,6 +381,17 @@ def table(results: dict, databases: list[str]) -> str:
         lines.append("| " + " | ".join([row.label, *cells, row.target_text, *targets, *ceiling]))
         lines[-1] += " |"
     return "\n".join(lines)
+
+
+def issue_4_rows(results: dict, databases: list[str]) -> list[Row]:
+    """The rows of the scale test and the drain, labelled with their sizes (the same for every
+    database of a run)."""
+    rows = []
+    if databases and "scale" in results[databases[0]]:
+        rows += scale_rows(results[databases[0]]["scale"]["seed"]["signatures"])
+    if databases and "drain" in results[databases[0]]:
+        rows += drain_rows(results[databases[0]]["drain"]["emails"])
+    return rows
 
 
 def worst_others_cpu(results: dict, databases: list[str]) -> float:
@@ -177,11 +406,11 @@ def worst_others_cpu(results: dict, databases: list[str]) -> float:
 
 def show(value, unit: str) -> str:
     if value is None:
-        return "not within 30 s" if unit == "s" else "–"
-    if unit == "s":
+        return {"s": "not within 30 s", "duration": "gave up"}.get(unit, "–")
+    if unit in ("s", "ratio"):
         return f"{value:.2f}"
-    if unit == "cpu":
-        return f"{value:.1f}"
+    if unit in ("cpu", "GB", "ms.1"):
+        return f"{value:,.1f}"
     if unit == "count":
         return f"{value:,}"
     return f"{value:,.0f}"

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import platform
+import pwd
 import secrets
 import shutil
 import sqlite3
@@ -28,7 +29,9 @@ import granian
 import psycopg
 
 from bench.load import (
+    BIG_SIGNATURES,
     CONNECTIONS,
+    DRAIN_EMAILS,
     PG_DATABASE,
     ROOT,
     RUNS,
@@ -43,6 +46,7 @@ from bench.report import NAMES, table, worst_others_cpu
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
+PG_TABLESPACE = f"{PG_DATABASE}_space"  # in the temporary directory, with the database in it
 
 
 def main() -> None:
@@ -56,7 +60,7 @@ def main() -> None:
     inherited = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith("UNDEU_")
+        if not name.startswith(("UNDEU_", "EMAIL_"))
         and name not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY_FILE", "LOG_LEVEL"}
     }
     env = {
@@ -66,9 +70,10 @@ def main() -> None:
         "ALLOWED_HOSTS": "127.0.0.1",
         "UNDEU_HTTPS": "0",
         "UNDEU_VAR_DIR": str(var_dir),
-        # Confirmation emails are rendered and written to files in the temporary directory:
-        # the worker does all its work except talking to an SMTP server.
-        "UNDEU_MAIL": "local",
+        # Every email goes over SMTP to the bench's own SMTP server (bench/smtp_sink.py), which
+        # each suite starts and whose port it adds: the worker does all of its work.
+        "UNDEU_MAIL": "smtp",
+        "EMAIL_HOST": "127.0.0.1",
         "BENCH_ROOT_PID": str(os.getpid()),
     }
     try:
@@ -76,13 +81,14 @@ def main() -> None:
         results = {"ceiling": ceiling(env, var_dir)}
         for database in DATABASES:
             print(f"== {NAMES[database]} ==", file=sys.stderr, flush=True)
-            with database_url(database) as url:
+            with database_url(database, var_dir) as url:
                 db_env = {**env, "DATABASE_URL": url} if url else env
                 out = var_dir / f"{database}.json"
                 suite = [sys.executable, "-m", "bench.suite", str(out)]
                 subprocess.run(suite, cwd=ROOT, env=db_env, check=True)
                 results[database] = json.loads(out.read_text())
     except BaseException:
+        remove_sqlite_files(var_dir)  # gigabytes with the big petition; the logs are small
         print(f"Logs are kept in {var_dir}", file=sys.stderr)
         raise
     results["started"] = f"{started_at:%Y-%m-%d %H:%M} UTC"
@@ -123,19 +129,53 @@ def ceiling(env: dict, var_dir: Path) -> list[dict]:
 
 
 @contextlib.contextmanager
-def database_url(database: str):
-    """None for SQLite (the file in UNDEU_VAR_DIR); a fresh PostgreSQL database, dropped after."""
+def database_url(database: str, var_dir: Path):
+    """None for SQLite (the file in UNDEU_VAR_DIR, removed after its suite); a fresh PostgreSQL
+    database, dropped after, its files in UNDEU_VAR_DIR too when PostgreSQL runs on this
+    machine (a tablespace)."""
     if database == "sqlite":
-        yield None
+        try:
+            yield None
+        finally:
+            remove_sqlite_files(var_dir)
         return
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+        drop_pg_database(admin)
+        tablespace = pg_tablespace(admin, var_dir / "postgresql")
+        in_tablespace = f' TABLESPACE "{tablespace}"' if tablespace else ""
+        admin.execute(f'CREATE DATABASE "{PG_DATABASE}"{in_tablespace}')
     try:
         yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DATABASE
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+            drop_pg_database(admin)
+
+
+def drop_pg_database(admin) -> None:
+    admin.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+    admin.execute(f'DROP TABLESPACE IF EXISTS "{PG_TABLESPACE}"')
+
+
+def pg_tablespace(admin, directory: Path) -> str | None:
+    """A tablespace in `directory`, so that the database's gigabytes are in the temporary
+    directory; None (the server's own data directory) when PostgreSQL cannot be given one
+    there: another machine, or a bench not run as root (the directory must be the postgres
+    user's)."""
+    try:
+        owner = pwd.getpwnam("postgres")
+        directory.mkdir()
+        os.chown(directory, owner.pw_uid, owner.pw_gid)
+        directory.parent.chmod(0o711)  # the postgres user must get through to it
+        admin.execute(f"CREATE TABLESPACE \"{PG_TABLESPACE}\" LOCATION '{directory}'")
+    except (KeyError, OSError, psycopg.Error) as error:
+        print(f"PostgreSQL keeps {PG_DATABASE} in its own directory: {error}", file=sys.stderr)
+        return None
+    return PG_TABLESPACE
+
+
+def remove_sqlite_files(var_dir: Path) -> None:
+    for path in var_dir.glob("undeu.sqlite3*"):
+        path.unlink()
 
 
 def report(results: dict) -> str:
@@ -144,6 +184,10 @@ def report(results: dict) -> str:
         f"Undeu bench, {results['started']}, {setup_line()}.",
         f"Each figure: median of {RUNS} runs of {SECONDS} s (errors and losses: the sum of the"
         " runs; how long a count lags: the worst run).",
+        f"Pages at scale: petitions of 1,000 and {BIG_SIGNATURES:,} signatures, taking turns."
+        f" The drain of {DRAIN_EMAILS:,} queued emails to the bench's SMTP server: once per"
+        f" database, with up to {RUNS} signing runs during it (their median). All email goes"
+        " over SMTP to that server.",
         f"Other processes (and the hypervisor's other guests) took at most"
         f" {worst_others_cpu(results, databases):.0%} of the machine during a measurement."
         f" `make bench` took {results['minutes']:.1f} min.",

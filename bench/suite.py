@@ -1,13 +1,16 @@
 """One database's share of `make bench`: bench/run.py runs `python -m bench.suite OUT.json` in
 the bench environment (its DATABASE_URL picks SQLite or PostgreSQL).
 
-Starts `manage.py serve` (granian and the worker, as production runs them), measures page views,
-confirmations, signing and a flash crowd, RUNS times each, checks every answer against the
-database, and writes the figures of every run to OUT.json.
+Starts the bench's SMTP server and `manage.py serve` (granian and the worker, as production runs
+them, sending email to that SMTP server), measures page views, pages at scale (bench/scale.py),
+confirmations, signing and a flash crowd, RUNS times each, then the drain of a large outbox
+(bench/drain.py), checks every answer against the database, and writes the figures of every run
+to OUT.json.
 """
 
 import contextlib
 import json
+import os
 import re
 import sys
 import threading
@@ -22,8 +25,19 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
-from bench import world  # noqa: E402
-from bench.load import CONNECTIONS, RUNS, SECONDS, CpuMeter, Load, Server, cpu_per, get  # noqa: E402
+from bench import drain, scale, world  # noqa: E402
+from bench.load import (  # noqa: E402
+    CONNECTIONS,
+    RUNS,
+    SECONDS,
+    CpuMeter,
+    Load,
+    Server,
+    cpu_per,
+    get,
+    wait_until_idle,
+)
+from bench.smtp_sink import SmtpSink  # noqa: E402
 from undeu.mail.models import OutgoingEmail  # noqa: E402
 from undeu.petitions.models import Petition  # noqa: E402
 from undeu.signatures.models import Signature, SignatureState  # noqa: E402
@@ -37,20 +51,34 @@ SHOWN_COUNT = re.compile(rb'<progress max="\d+" value="(\d+)"')
 
 def main(out: Path) -> None:
     call_command("migrate", verbosity=0)
+    # The big petition first: its ascending digests then go to the right edge of the unique
+    # indexes, which PostgreSQL and SQLite fill densely, as a rebuilt index is; among the
+    # random digests of other signers they would split pages in half.
+    seeded = scale.seed()
     world.seed()
     petitions = Petition.objects.filter(slug__in=world.slugs()).order_by("pk")
     hot, signed, confirmed, viewed, *_ = petitions
     others = [p for p in petitions if p != hot]
-    log = Path(settings.VAR_DIR) / f"serve-{out.stem}.log"
-    with Server(log).start(f"/kk/p/{hot.slug}/") as server:
-        warm_up(server, petitions)
-        figures = {
-            "pages": [page_views(server, viewed, run) for run in range(RUNS)],
-            "confirm": [confirmations(server, confirmed, run) for run in range(RUNS)],
-            "sign": [signing(server, signed, run) for run in range(RUNS)],
-            "flash": [flash_crowd(server, hot, others, run) for run in range(RUNS)],
-            "memory": server.web_worker_memory(),
-        }
+    small, big = (Petition.objects.get(slug=slug) for slug in (scale.SMALL, scale.BIG))
+    seeded.update(scale.render_costs(small, big))
+    var = Path(settings.VAR_DIR)
+    with SmtpSink(var / f"smtp-{out.stem}.log").start() as sink:
+        # The worker sends every email over SMTP to the bench's server (run.py sets
+        # UNDEU_MAIL=smtp and EMAIL_HOST; the port is this suite's).
+        env = {**os.environ, "EMAIL_PORT": str(sink.port)}
+        with Server(var / f"serve-{out.stem}.log", env=env).start(f"/kk/p/{hot.slug}/") as server:
+            # Not the big petition: where its page renders for seconds (SQLite), those renders
+            # would still be running into the first measurement.
+            warm_up(server, [*petitions, small])
+            figures = {
+                "pages": [page_views(server, viewed, run) for run in range(RUNS)],
+                "scale": {**at_scale(server, small, big), "seed": seeded},
+                "confirm": [confirmations(server, confirmed, run) for run in range(RUNS)],
+                "sign": [signing(server, signed, run) for run in range(RUNS)],
+                "flash": [flash_crowd(server, hot, others, run) for run in range(RUNS)],
+            }
+            figures["drain"], figures["drain_sign"] = drain.measure(server, sink, signed)
+            figures["memory"] = server.web_worker_memory()
     out.write_text(json.dumps(figures, indent=1))
 
 
@@ -76,12 +104,36 @@ def page_views(server, petition, run: int) -> dict:
             truth += 1
             staleness.append(stale_for(server, path, truth))
     result = load.result()
+    return {**reading(result), "stale_s": max(staleness, default=None)}
+
+
+def at_scale(server, small, big) -> dict:
+    """Pages and count.json of the petitions of 1,000 and of BENCH_BIG_SIGNATURES signatures,
+    measured like page_views, the two petitions taking turns so that both meet the same
+    moments of a shared machine."""
+    figures = {part: [] for part in ("small_pages", "big_pages", "small_count", "big_count")}
+    for run in range(RUNS):
+        for size, petition in [("small", small), ("big", big)]:
+            figures[f"{size}_pages"].append(page_views(server, petition, run))
+            wait_until_idle()  # slow renders outlast their run
+        for size, petition in [("small", small), ("big", big)]:
+            figures[f"{size}_count"].append(count_reads(server, petition))
+    return figures
+
+
+def count_reads(server, petition) -> dict:
+    """Anonymous GETs of one petition's count.json, as open pages refresh it."""
+    path = f"/p/{petition.slug}/count.json"
+    return reading(Load("traffic.lua", CONNECTIONS, {"BENCH_READ": path}).run(server))
+
+
+def reading(result) -> dict:
+    """The figures of a load of GETs."""
     return {
         "rate": result.rate(200),
         "p50_ms": result.p50_ms,
         "p99_ms": result.p99_ms,
         "errors": result.errors(200),
-        "stale_s": max(staleness, default=None),
         **cpu_per(result.cpu, result.statuses.get(200, 0)),
         "others_cpu": result.others_cpu,
     }

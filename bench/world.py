@@ -38,28 +38,33 @@ def slugs() -> list[str]:
 def seed() -> None:
     """Open petitions with two language versions, targets and some confirmed signers, like a
     real petition page shows."""
-    now = timezone.now()
     for slug in slugs():
         if Petition.objects.filter(slug=slug).exists():
             continue
-        petition = Petition.objects.create(
-            slug=slug,
-            state=PetitionState.OPEN,
-            starter_name="Сәуле Қасымова",
-            primary_language="kk",
-            published_at=now - timezone.timedelta(days=3),
-        )
-        for language, title in [("kk", "Саябақты сақтайық"), ("ru", "Сохраним парк")]:
-            PetitionVersion.objects.create(
-                petition=petition,
-                language=language,
-                title=f"{title} ({slug})",
-                demand=f"{title}: қоғамдық тыңдау өткізуді сұраймыз.",
-                body=BODY,
-            )
-            Target.objects.create(petition=petition, language=language, name="Әкімдік")
+        petition = open_petition(slug)
         pending_signatures(petition, SHOWN_SIGNERS, tag=f"seed-{slug}", state="confirmed")
         recount(petition.pk)
+
+
+def open_petition(slug: str) -> Petition:
+    """An open petition in Kazakh and Russian with its targets, published three days ago."""
+    petition = Petition.objects.create(
+        slug=slug,
+        state=PetitionState.OPEN,
+        starter_name="Сәуле Қасымова",
+        primary_language="kk",
+        published_at=timezone.now() - timezone.timedelta(days=3),
+    )
+    for language, title in [("kk", "Саябақты сақтайық"), ("ru", "Сохраним парк")]:
+        PetitionVersion.objects.create(
+            petition=petition,
+            language=language,
+            title=f"{title} ({slug})",
+            demand=f"{title}: қоғамдық тыңдау өткізуді сұраймыз.",
+            body=BODY,
+        )
+        Target.objects.create(petition=petition, language=language, name="Әкімдік")
+    return petition
 
 
 def pending_signatures(petition, count: int, *, tag: str, state: str = "pending") -> list[str]:

@@ -146,3 +146,19 @@ def test_the_count_endpoint_defaults_to_the_instance_language(client, petition, 
         expected = count_sentence(0, 50)
     for query in ("", "?lang=xx", "?lang="):
         assert client.get(f"/p/{petition.slug}/count.json{query}").json()["count_text"] == expected
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query planner")
+def test_recent_signers_are_read_from_the_index_without_sorting(petition, settings):
+    """The page's cost must not grow with the petition: no sort of all its signatures."""
+    from undeu.petitions.page import recent_signers
+
+    settings.UNDEU_RECENT_SIGNERS = 10
+    with CaptureQueriesContext(connection) as queries:
+        recent_signers(petition)
+    (query,) = queries.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "signature_recent_public (petition_id=? AND state=? AND show_name=?)" in plan
+    assert "TEMP B-TREE" not in plan

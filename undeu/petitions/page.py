@@ -17,8 +17,13 @@ from undeu.updates.page import updates_for_page
 def recent_signers(petition: Petition) -> list[Signature]:
     if not settings.UNDEU_RECENT_SIGNERS:
         return []
+    # show_name__in, not show_name=True: on SQLite Django writes the latter as a bare
+    # `"show_name"`, which SQLite cannot match to the index's third column, so it would sort
+    # every confirmed signature of the petition (3 s at 10 million); `IN (1)` is an equality.
     return list(
-        Signature.objects.filter(petition=petition, state=SignatureState.CONFIRMED, show_name=True)
+        Signature.objects.filter(
+            petition=petition, state=SignatureState.CONFIRMED, show_name__in=[True]
+        )
         .order_by("-confirmed_at")
         .only("full_name", "city", "country", "confirmed_at")[: settings.UNDEU_RECENT_SIGNERS]
     )

@@ -17,7 +17,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -111,6 +111,21 @@ class Command(BaseCommand):
         worker.configure_signals()
         self.stdout.write("Worker started.")
         try:
-            worker.run()
+            run_until_stopped(worker)
         finally:
             stop.set()
+
+
+def run_until_stopped(worker) -> None:
+    """Run the task loop; a database that is busy for longer than its timeout (SQLite held by a
+    long migration or bulk job) is waited out instead of stopping the worker, and with it
+    `serve`."""
+    while True:
+        try:
+            worker.run()
+            return
+        except OperationalError as exc:
+            if not worker.running:
+                return
+            logger.warning("the database is unavailable (%s); trying again in a second", exc)
+            time.sleep(1)
