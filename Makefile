@@ -86,7 +86,7 @@ clean:
 	rm -rf $(VENV) var/test
 
 # make bench: the production server (granian + worker) under a surge, on SQLite and then on the
-# PostgreSQL at 127.0.0.1:5432 (its own database, undeu_bench), driven by Debian's wrk; about 35
+# PostgreSQL at 127.0.0.1:5432 (its own database, undeu_bench), driven by Debian's wrk; about 31
 # minutes. What it measures and the latest results: docs/performance.md.
 .PHONY: bench
 bench: install translations wrk

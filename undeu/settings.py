@@ -182,7 +182,7 @@ UNDEU_MAIL_POLL_SECONDS = env_float("UNDEU_MAIL_POLL_SECONDS", 0.5, minimum=0.01
 UNDEU_MAIL_BATCH = env_int("UNDEU_MAIL_BATCH", 100, minimum=1)
 UNDEU_MAIL_MARK_EVERY = env_int("UNDEU_MAIL_MARK_EVERY", 10, minimum=1)
 # How much lower than the web server's the worker's CPU priority is (see the worker command).
-UNDEU_WORKER_NICE = env_int("UNDEU_WORKER_NICE", 10, minimum=0)
+UNDEU_WORKER_NICE = env_int("UNDEU_WORKER_NICE", 19, minimum=0)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]
