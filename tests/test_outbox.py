@@ -196,3 +196,20 @@ def test_a_batch_renders_once_but_every_email_has_its_own_link(petition, setting
         assert signature.token_digest == token_digest(tokens[-1])
     bodies = {message.body.replace(links[message.to[0]][-1], "") for message in mail.outbox[2:]}
     assert len(bodies) == 1  # the same text apart from the link
+
+
+def test_people_waiting_for_a_link_go_before_a_mailing_queued_earlier(petition, settings):
+    from undeu.mail.outbox import queue_email
+
+    for n in range(3):
+        queue_email(
+            "already_signed",
+            to=f"bulk{n}@example.com",
+            language="kk",
+            context={"petition_id": petition.pk, "base_url": "http://x"},
+            bulk=True,
+        )
+    sign(petition, signature_request(email="waiting@example.com"), base_url="http://x")
+    assert send_batch(limit=1) == 1
+    assert mail.outbox[0].to == ["waiting@example.com"]
+    assert send_batch() == 3

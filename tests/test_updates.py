@@ -207,6 +207,10 @@ def test_an_update_is_emailed_once_to_each_opted_in_signer_in_their_language(
     assert Update.objects.get().emailed_at is not None
     # Five emails in batches of two: three batches, then one that finds nothing and finishes.
     assert OutgoingEmail.objects.filter(kind="petition_update").count() == 5
+    # One of many: sent after every email a person is waiting for.
+    assert set(
+        OutgoingEmail.objects.filter(kind="petition_update").values_list("priority", flat=True)
+    ) == {OutgoingEmail.Priority.BULK}
 
     manage = client.get(f"/en/p/{owned.slug}/manage/").content.decode()
     assert "Акимат ответил" not in manage and "Әкімдік жауап берді" in manage

@@ -16,7 +16,16 @@ class OutgoingEmail(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Gave up")
 
+    class Priority(models.IntegerChoices):
+        # Someone is waiting for it now (a confirmation link, an account email).
+        PERSON_WAITING = 0, _("A person is waiting for it")
+        # One of many to every signer (an update, a delivery): sent when nobody is waiting.
+        BULK = 1, _("Bulk")
+
     kind = models.CharField(max_length=40)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.PERSON_WAITING
+    )
     to = models.EmailField(max_length=254)
     language = models.CharField(max_length=8)
     context = models.JSONField(default=dict)
@@ -31,7 +40,9 @@ class OutgoingEmail(models.Model):
     class Meta:
         verbose_name = _("outgoing email")
         verbose_name_plural = _("outgoing emails")
-        indexes = [models.Index(fields=["state", "next_attempt_at"], name="outbox_due")]
+        indexes = [
+            models.Index(fields=["state", "priority", "next_attempt_at"], name="outbox_due_first")
+        ]
 
     def __str__(self):
         return f"{self.kind} #{self.pk} ({self.state})"

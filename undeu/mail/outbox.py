@@ -32,8 +32,15 @@ def _lease() -> timedelta:
     return timedelta(seconds=settings.UNDEU_MAIL_LEASE_SECONDS)
 
 
-def queue_email(kind: str, *, to: str, language: str, context: dict) -> OutgoingEmail:
-    message = OutgoingEmail.objects.create(kind=kind, to=to, language=language, context=context)
+def queue_email(
+    kind: str, *, to: str, language: str, context: dict, bulk: bool = False
+) -> OutgoingEmail:
+    """Queue an email in the caller's transaction. `bulk` (one of a mailing to many) is sent
+    after every email a person is waiting for, whenever they were queued."""
+    priority = OutgoingEmail.Priority.BULK if bulk else OutgoingEmail.Priority.PERSON_WAITING
+    message = OutgoingEmail.objects.create(
+        kind=kind, to=to, language=language, context=context, priority=priority
+    )
     if settings.UNDEU_TASKS == "immediate":
         # Development and tests without a worker: background work runs when the change commits.
         transaction.on_commit(lambda: _deliver_quietly(message.pk))
@@ -84,7 +91,9 @@ def send_batch(limit: int | None = None) -> int:
     limit = limit or settings.UNDEU_MAIL_BATCH
     now = timezone.now()
     # A plain read first: an idle poll must not take SQLite's write lock.
-    candidates = list(_due(now).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    # People waiting for a link first: a mailing to every signer must not delay a confirmation.
+    due = _due(now).order_by("priority", "next_attempt_at")
+    candidates = list(due.values_list("pk", flat=True)[:limit])
     if not candidates:
         return 0
     return _send(claim(candidates, now))

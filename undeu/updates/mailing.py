@@ -10,8 +10,9 @@ Each task names the progress it continues from, and only the task for the curren
 anything: a duplicate (two workers, or the resume job re-enqueueing a slow mailing) finds the
 progress moved and stops, so there is only ever one chain of batches per mailing.
 
-Each batch queues at most UNDEU_MAILING_BATCH delivery tasks and the next batch is enqueued after
-them, so with a first-in first-out queue a confirmation email waits behind at most one batch.
+Each batch queues at most UNDEU_MAILING_BATCH emails in the outbox, marked bulk: the sender
+sends every email a person is waiting for (a confirmation link) before them, so a mailing to
+every signer never delays a confirmation.
 """
 
 import logging
@@ -118,6 +119,7 @@ def send_batch(mailing_id: int, after_id: int) -> bool:
                 to=email,
                 language=language,
                 context=_email_context(mailing, signature_id),
+                bulk=True,
             )
         transaction.on_commit(lambda: enqueue_batch(mailing_id, after_id=last_id))
     return True
