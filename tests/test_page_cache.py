@@ -120,6 +120,14 @@ def test_each_cookie_choice_has_its_own_copy(cached):
     assert call(cache)[2] == b"page 1"
 
 
+def test_a_proxy_s_scheme_and_host_headers_are_part_of_the_key(cached):
+    _app, cache = cached
+    assert call(cache, x_forwarded_proto="https")[2] == b"page 1"
+    assert call(cache, x_forwarded_proto="http")[2] == b"page 2"
+    assert call(cache, x_forwarded_host="other.example")[2] == b"page 3"
+    assert call(cache, x_forwarded_proto="https")[2] == b"page 1"
+
+
 def test_post_is_never_cached(cached):
     app, cache = cached
     call(cache, method="POST")
@@ -192,7 +200,7 @@ def test_one_request_renders_an_expired_page_while_others_get_the_old_copy(cache
     call(cache)
     clock.now += 1.5
     # The first request after expiry claims the refresh; until it stores, others get page 1.
-    claimed = cache._fresh_or_claim(("https", "example.kz", "/kk/p/x/", "", ""), environ())
+    claimed = cache._fresh_or_claim(("https", "example.kz", "/kk/p/x/", "", "", "", ""), environ())
     assert claimed is None
     assert call(cache)[2] == b"page 1"
     clock.now += 1.5  # the refresh never finished (it failed): others render again

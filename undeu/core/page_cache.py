@@ -129,6 +129,9 @@ class PageCache:
             environ.get("PATH_INFO"),
             environ.get("QUERY_STRING", ""),
             cookies,
+            # What Django may build absolute links from behind a proxy, without a Vary for it.
+            environ.get("HTTP_X_FORWARDED_PROTO", ""),
+            environ.get("HTTP_X_FORWARDED_HOST", ""),
         )
         entry = self._fresh_or_claim(base, environ)
         if entry is not None:
