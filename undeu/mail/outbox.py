@@ -104,7 +104,7 @@ def _send(messages: list[OutgoingEmail]) -> int:
 
     if not messages:
         return 0
-    sent, failed = [], []
+    sent, unmarked, failed = 0, [], []
     connection = get_connection()
     # The file backend (make run's demo mailbox) writes one file per open connection, and the
     # mailbox shows one message per file; every other backend keeps one connection per batch.
@@ -125,15 +125,17 @@ def _send(messages: list[OutgoingEmail]) -> int:
                     if keep_open:
                         _reconnect(connection)
                 else:
-                    sent.append(message.pk)
-                    if len(sent) % settings.UNDEU_MAIL_MARK_EVERY == 0:
-                        _sent(sent[-settings.UNDEU_MAIL_MARK_EVERY :])
+                    sent += 1
+                    unmarked.append(message.pk)
+                    if len(unmarked) == settings.UNDEU_MAIL_MARK_EVERY:
+                        _sent(unmarked)
+                        unmarked = []
     finally:
         if keep_open:
             connection.close()
-    _sent(sent[len(sent) - len(sent) % settings.UNDEU_MAIL_MARK_EVERY :])
+    _sent(unmarked)
     _failed(failed)
-    return len(sent)
+    return sent
 
 
 def _reconnect(connection) -> None:
