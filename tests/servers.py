@@ -1,6 +1,7 @@
 """Real servers for the tests that need them: a free port, an SMTP server that keeps what it
 receives, and the site's management commands in subprocesses."""
 
+import collections
 import email
 import email.policy
 import socket
@@ -27,22 +28,26 @@ def free_port() -> int:
 
 
 class Mailbox:
-    """What the SMTP server received, in order; safe to read while the server thread writes."""
+    """What the SMTP server received, by recipient; safe to read while the server thread writes.
+
+    Indexed when a message arrives: a test that polls for hundreds of addresses must not parse
+    every stored header on each look, or it holds the GIL and starves the server it waits for."""
 
     def __init__(self, port: int):
         self.port = port
-        self._messages: list[EmailMessage] = []
+        self._by_recipient: dict[str, list[EmailMessage]] = collections.defaultdict(list)
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
-            self._messages.append(message)
+            for recipient in envelope.rcpt_tos:
+                self._by_recipient[recipient.lower()].append(message)
         return "250 Message accepted for delivery"
 
     def messages_to(self, address: str) -> list[EmailMessage]:
         with self._lock:
-            return [m for m in self._messages if address in str(m["To"])]
+            return list(self._by_recipient.get(address.lower(), ()))
 
     def wait_for(self, address: str, *, count: int = 1, timeout: float = EMAIL_WAIT_SECONDS):
         """The `count`-th message to `address`, waiting for the worker to send it."""

@@ -127,14 +127,24 @@ def sign(site: Site, address: str) -> bool:
         connection.close()
 
 
-def wait_for_every_email(mailbox: Mailbox, addresses, *, timeout: float) -> None:
+def wait_for_every_email(mailbox: Mailbox, addresses, *, timeout: float, site: Site) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         missing = [a for a in addresses if not mailbox.messages_to(a)]
         if not missing:
             return
         time.sleep(0.2)
-    raise AssertionError(f"{len(missing)} acknowledged signatures got no email, e.g. {missing[:3]}")
+    # What the outbox says about them, and the end of the servers' log, to tell why.
+    table = OutgoingEmail._meta.db_table
+    states = site.rows(
+        f"SELECT state, attempts, lease_until, next_attempt_at, last_error, count(*) FROM {table}"
+        " WHERE \"to\" IN (%s) GROUP BY 1, 2, 3, 4, 5" % ",".join(f"'{a}'" for a in missing)
+    )
+    log = site.log.read_text(errors="replace")[-3000:]
+    raise AssertionError(
+        f"{len(missing)} acknowledged signatures got no email, e.g. {missing[:3]}; "
+        f"their outbox rows: {states}; now {time.time()}; log:\n{log}"
+    )
 
 
 @pytest.fixture
@@ -182,7 +192,7 @@ def test_killing_the_web_server_and_the_worker_loses_nothing(tmp_path, smtp):
 
         stored = {row[0] for row in site.rows(f"SELECT email FROM {Signature._meta.db_table}")}
         assert set(acknowledged) <= stored
-        wait_for_every_email(mailbox, acknowledged, timeout=90)
+        wait_for_every_email(mailbox, acknowledged, timeout=90, site=site)
         time.sleep(LEASE_SECONDS + 2)  # past the lease: a resend would have happened by now
         # One message per signature. A sender killed after the SMTP server took a message but
         # before it was marked sent sends it again when its claim lapses (SMTP cannot tell), with
@@ -218,7 +228,7 @@ def test_signing_goes_on_while_the_smtp_server_is_away(tmp_path, smtp):
         assert waiting == len(addresses)  # kept for a retry, not dropped
 
         controller.start()  # the SMTP server is back
-        wait_for_every_email(mailbox, addresses, timeout=60)
+        wait_for_every_email(mailbox, addresses, timeout=60, site=site)
         assert all(len(mailbox.messages_to(address)) == 1 for address in addresses)
     finally:
         site.kill()
