@@ -81,7 +81,7 @@ def sign_and_confirm(db):
     """Sign and confirm directly through the services; returns the signature."""
 
     def do(petition, email="aigerim@example.com", **overrides):
-        sign(petition, signature_request(email, **overrides), base_url="http://testserver")
+        sign(petition.pk, signature_request(email, **overrides), base_url="http://testserver")
         signature = Signature.objects.get(petition=petition, email=email)
         confirm(signature)
         return signature

@@ -53,7 +53,7 @@ def test_many_confirmations_at_once_lose_no_count(petition):
     from undeu.signatures.signing import sign
 
     for i in range(16):
-        sign(petition, signature_request(f"p{i}@example.com"), base_url="http://testserver")
+        sign(petition.pk, signature_request(f"p{i}@example.com"), base_url="http://testserver")
     ids = list(Signature.objects.values_list("pk", flat=True))
     simultaneously(len(ids), lambda i: confirm(Signature.objects.get(pk=ids[i])).value)
     assert stored_count(petition.pk) == 16
@@ -73,7 +73,7 @@ def test_confirmations_invalidations_and_withdrawals_racing_keep_the_count_true(
     settings.UNDEU_THRESHOLDS = [(50, "response")]
     moderator = django_user_model.objects.create_user("moderator")
     for i in range(60):
-        sign(petition, signature_request(f"s{i}@example.com"), base_url="http://testserver")
+        sign(petition.pk, signature_request(f"s{i}@example.com"), base_url="http://testserver")
     ids = list(Signature.objects.order_by("id").values_list("pk", flat=True))
 
     def act(i):

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def confirm_path(petition, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        sign(petition, signature_request(language="kk"), base_url="http://testserver")
+        sign(petition.pk, signature_request(language="kk"), base_url="http://testserver")
     return re.search(r"http://testserver(/kk/confirm/[^/\s]+/)", mail.outbox[-1].body).group(1)
 
 

@@ -106,7 +106,7 @@ def test_a_withdrawn_pending_signature_can_no_longer_be_confirmed(petition):
     from undeu.signatures.signing import sign
     from undeu.signatures.uncounting import withdraw
 
-    sign(petition, signature_request(), base_url="http://testserver")
+    sign(petition.pk, signature_request(), base_url="http://testserver")
     signature = Signature.objects.get()
     assert not withdraw(signature)
     assert confirm(Signature.objects.get()) == Outcome.NOT_COUNTED

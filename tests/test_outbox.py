@@ -40,7 +40,7 @@ class BrokenBackend(BaseEmailBackend):
 
 @pytest.fixture
 def queued(petition):
-    sign(petition, signature_request(), base_url="http://testserver")
+    sign(petition.pk, signature_request(), base_url="http://testserver")
     return OutgoingEmail.objects.get()
 
 
@@ -83,7 +83,7 @@ def test_giving_up_after_the_last_attempt(queued, settings):
 
 def test_the_outbox_is_the_queue_a_batch_sends_every_due_message(petition, settings):
     for n in range(5):
-        sign(petition, signature_request(email=f"p{n}@example.com"), base_url="http://x")
+        sign(petition.pk, signature_request(email=f"p{n}@example.com"), base_url="http://x")
     settings.UNDEU_MAIL_BATCH = 3
     settings.UNDEU_MAIL_MARK_EVERY = 2
     assert send_batch() == 3
@@ -96,7 +96,7 @@ def test_the_outbox_is_the_queue_a_batch_sends_every_due_message(petition, setti
 
 def test_a_batch_with_one_failing_message_sends_the_others(petition, settings):
     for n in range(3):
-        sign(petition, signature_request(email=f"p{n}@example.com"), base_url="http://x")
+        sign(petition.pk, signature_request(email=f"p{n}@example.com"), base_url="http://x")
     settings.EMAIL_BACKEND = "tests.test_outbox.FailsForOneBackend"
     assert send_batch() == 2
     failed = OutgoingEmail.objects.get(state=OutgoingEmail.State.PENDING)
@@ -108,7 +108,7 @@ def test_a_batch_with_one_failing_message_sends_the_others(petition, settings):
 
 def test_a_batch_whose_server_is_down_waits_for_the_next_attempt(petition, settings):
     for n in range(2):
-        sign(petition, signature_request(email=f"p{n}@example.com"), base_url="http://x")
+        sign(petition.pk, signature_request(email=f"p{n}@example.com"), base_url="http://x")
     settings.EMAIL_BACKEND = "tests.test_outbox.UnreachableBackend"
     assert send_batch() == 0
     assert set(OutgoingEmail.objects.values_list("state", "attempts")) == {("pending", 1)}
@@ -120,7 +120,7 @@ def test_a_batch_whose_server_is_down_waits_for_the_next_attempt(petition, setti
 
 def test_a_batch_reads_each_petition_once(petition, settings, django_assert_max_num_queries):
     for n in range(20):
-        sign(petition, signature_request(email=f"p{n}@example.com"), base_url="http://x")
+        sign(petition.pk, signature_request(email=f"p{n}@example.com"), base_url="http://x")
     settings.UNDEU_MAIL_MARK_EVERY = 100
     # candidates; the claim's transaction (begin, select, update, end); the rows; the petition
     # and its versions; marking them sent: the same for 20 emails as for one.
@@ -180,8 +180,8 @@ def test_a_batch_renders_once_but_every_email_has_its_own_link(petition, setting
     from undeu.signatures.signing import token_digest
 
     for n in range(3):
-        sign(petition, signature_request(email=f"p{n}@example.com"), base_url="http://x")
-    sign(petition, signature_request(email="p0@example.com"), base_url="http://x")  # again
+        sign(petition.pk, signature_request(email=f"p{n}@example.com"), base_url="http://x")
+    sign(petition.pk, signature_request(email="p0@example.com"), base_url="http://x")  # again
     assert send_batch() == 4
     links = {}
     for message in mail.outbox:
@@ -209,7 +209,7 @@ def test_people_waiting_for_a_link_go_before_a_mailing_queued_earlier(petition, 
             context={"petition_id": petition.pk, "base_url": "http://x"},
             bulk=True,
         )
-    sign(petition, signature_request(email="waiting@example.com"), base_url="http://x")
+    sign(petition.pk, signature_request(email="waiting@example.com"), base_url="http://x")
     assert send_batch(limit=1) == 1
     assert mail.outbox[0].to == ["waiting@example.com"]
     assert send_batch() == 3

@@ -88,9 +88,9 @@ def test_signing_twice_creates_nothing_and_looks_the_same(
 
 
 def test_a_second_signing_replaces_the_unconfirmed_link(petition):
-    sign(petition, signature_request(), base_url="http://testserver")
+    sign(petition.pk, signature_request(), base_url="http://testserver")
     old_digest = Signature.objects.get().token_digest
-    sign(petition, signature_request(), base_url="http://testserver")
+    sign(petition.pk, signature_request(), base_url="http://testserver")
     assert Signature.objects.get().token_digest != old_digest
 
 
@@ -100,7 +100,7 @@ def test_signing_again_after_confirming_sends_an_already_signed_email(
     sign_and_confirm(petition)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        sign(petition, signature_request(language="ru"), base_url="http://testserver")
+        sign(petition.pk, signature_request(language="ru"), base_url="http://testserver")
 
     assert Signature.objects.count() == 1
     assert Signature.objects.get().state == SignatureState.CONFIRMED
@@ -117,7 +117,7 @@ def test_no_email_is_sent_when_the_signature_is_rolled_back(petition):
     from django.db import transaction
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        sign(petition, signature_request(), base_url="http://testserver")
+        sign(petition.pk, signature_request(), base_url="http://testserver")
         raise RuntimeError
     assert not Signature.objects.exists()
     assert not OutgoingEmail.objects.exists()
@@ -164,3 +164,30 @@ def test_a_successful_signature_reads_nothing_it_does_not_need(client, petition)
     sql = " ".join(q["sql"] for q in queries.captured_queries)
     assert PetitionVersion._meta.db_table not in sql
     assert Target._meta.db_table not in sql
+
+
+def test_a_signature_is_one_read_and_two_inserts(client, petition):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert post_signature(client, petition).status_code == 303
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    data = [s for s in statements if s in {"SELECT", "INSERT", "UPDATE", "DELETE"}]
+    assert data == ["SELECT", "INSERT", "INSERT"]
+
+
+def test_a_clash_with_a_row_that_is_not_this_signers_signs_again(petition, monkeypatch):
+    # The one unique clash that is not the same person: the token (never in practice), or a row
+    # erased between the two statements. The signer still gets a signature and an email.
+    from undeu.signatures import signing
+
+    sign(petition.pk, signature_request(email="first@example.com"), base_url="http://x")
+    taken = Signature.objects.get().token_digest
+    real = signing.new_token
+    tokens = iter([("t", taken)])
+    monkeypatch.setattr(signing, "new_token", lambda: next(tokens, None) or real())
+    sign(petition.pk, signature_request(email="second@example.com"), base_url="http://x")
+    second = Signature.objects.get(email="second@example.com")
+    assert second.token_digest != taken
+    assert OutgoingEmail.objects.filter(to="second@example.com", kind="confirm_signature").exists()

@@ -11,8 +11,8 @@ from undeu.core.origin import same_origin_forms
 from undeu.petitions.page import count_context
 from undeu.petitions.views import public_petition, render_petition
 from undeu.signatures.confirming import Outcome, confirm, find_signature
-from undeu.signatures.forms import SignatureForm
-from undeu.signatures.signing import sign
+from undeu.signatures.forms import SignatureForm, read_signature
+from undeu.signatures.signing import open_petition_id, sign
 
 
 def _redirect(url: str) -> HttpResponseRedirect:
@@ -28,6 +28,15 @@ def base_url(request) -> str:
 @same_origin_forms
 @require_POST
 def sign_petition(request, slug):
+    # The surge's path first: valid data for an open petition is one read and one short write,
+    # with no form or petition object built. Anything else takes the full path below, which
+    # builds the form to say what is wrong, or answers 404, 409 or 410 for the petition.
+    signature = read_signature(request.POST, get_language())
+    if signature is not None:
+        petition_id = open_petition_id(slug)
+        if petition_id is not None:
+            sign(petition_id, signature, base_url=base_url(request))
+            return _redirect(reverse("signatures:check_email", kwargs={"slug": slug}))
     petition = public_petition(slug)
     form = SignatureForm(request.POST)
     if not petition.is_open:
@@ -38,7 +47,7 @@ def sign_petition(request, slug):
         response = render_petition(request, petition, form, status=400)
         add_never_cache_headers(response)
         return response
-    sign(petition, form.signature_request(), base_url=base_url(request))
+    sign(petition.pk, form.signature_request(), base_url=base_url(request))
     return _redirect(reverse("signatures:check_email", kwargs={"slug": petition.slug}))
 
 

@@ -1,0 +1,81 @@
+"""The prepared INSERT of the hot paths writes what the ORM would write, and nothing is lost by
+skipping the ORM (no save signals listen to these models)."""
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save, pre_save
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from undeu.core.fast_insert import FastInsert
+from undeu.mail.models import OutgoingEmail
+from undeu.signatures.models import Signature
+
+pytestmark = pytest.mark.django_db
+
+SIGNATURE = {
+    "full_name": "Айгерім Сапарова",
+    "email": "aigerim@example.com",
+    "email_digest": "d" * 64,
+    "country": "KZ",
+    "city": "Алматы",
+    "language": "kk",
+    "wants_updates": True,
+    "show_name": False,
+}
+
+
+@pytest.mark.parametrize("model", [Signature, OutgoingEmail])
+def test_nothing_listens_to_saves_of_the_models_written_without_the_orm(model):
+    assert not pre_save.has_listeners(model)
+    assert not post_save.has_listeners(model)
+
+
+def test_a_row_is_what_the_orm_would_have_written(petition):
+    now = timezone.now()
+    fast_id = FastInsert(Signature)(
+        petition_id=petition.pk, token_digest="a" * 64, created_at=now, **SIGNATURE
+    )
+    orm = Signature.objects.create(
+        petition=petition,
+        token_digest="b" * 64,
+        created_at=now,
+        **{**SIGNATURE, "email_digest": "e" * 64},
+    )
+    fast = Signature.objects.get(pk=fast_id)
+    different = {"id", "token_digest", "email_digest"}
+    assert {k: v for k, v in model_to_dict(fast).items() if k not in different} == {
+        k: v for k, v in model_to_dict(orm).items() if k not in different
+    }
+    assert (fast.state, fast.confirmed_at, fast.created_at) == ("pending", None, now)
+
+
+def test_defaults_fill_what_the_caller_leaves_out():
+    message_id = FastInsert(OutgoingEmail)(
+        kind="confirm_signature", to="a@example.com", language="ru", context={"token": "т"}
+    )
+    message = OutgoingEmail.objects.get(pk=message_id)
+    assert (message.state, message.attempts, message.priority) == ("pending", 0, 0)
+    assert message.context == {"token": "т"}  # JSON, as the ORM stores it
+    assert message.lease_until is None and message.next_attempt_at <= timezone.now()
+
+
+def test_a_duplicate_is_skipped_without_breaking_the_transaction(petition):
+    insert = FastInsert(Signature, ignore_conflicts=True)
+    row = {"petition_id": petition.pk, **SIGNATURE}
+    with transaction.atomic():
+        assert insert(token_digest="a" * 64, **row) is not None
+        assert insert(token_digest="b" * 64, **row) is None  # one signature per email
+        assert Signature.objects.count() == 1  # the transaction goes on
+
+
+def test_only_unique_clashes_are_skipped_never_a_broken_row(petition):
+    # SQLite's INSERT OR IGNORE would silently drop a row that breaks NOT NULL; this must not.
+    insert = FastInsert(Signature, ignore_conflicts=True)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert(petition_id=None, token_digest="a" * 64, **SIGNATURE)
+
+
+def test_a_misspelt_field_is_an_error_not_a_silent_default(petition):
+    with pytest.raises(TypeError, match="full_nam"):
+        FastInsert(Signature)(petition_id=petition.pk, full_nam="x")

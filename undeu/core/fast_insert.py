@@ -1,0 +1,61 @@
+"""An INSERT for one model, built once: for the few hot paths where the ORM's per-call work
+(building and compiling the query, signals, a model instance) costs more than the write itself.
+
+A signature in a surge is two rows; through `Model.objects.create` each row cost about 0.3 ms of
+CPU, against under 0.1 ms for the same statement prepared once. The statement is built from the
+model's own fields, and every value goes through the field's `get_db_prep_save` with the field's
+default when the caller gives none, so a column added to the model later is filled as the ORM
+would fill it. Nothing listens to these models' save signals (a test guards that).
+"""
+
+from functools import cached_property
+
+from django.db import connections
+from django.db.models import Model
+
+
+class FastInsert:
+    def __init__(self, model: type[Model], *, ignore_conflicts: bool = False, using="default"):
+        self.model = model
+        self.ignore_conflicts = ignore_conflicts
+        self.using = using
+
+    @cached_property
+    def fields(self):
+        return [field for field in self.model._meta.concrete_fields if not field.primary_key]
+
+    @cached_property
+    def sql(self) -> str:
+        connection = connections[self.using]
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in self.fields)
+        placeholders = ", ".join(["%s"] * len(self.fields))
+        # ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL) skips a row that breaks a unique
+        # constraint only; SQLite's INSERT OR IGNORE would also drop a NOT NULL or CHECK failure.
+        conflict = " ON CONFLICT DO NOTHING" if self.ignore_conflicts else ""
+        pk = quote(self.model._meta.pk.column)
+        # Identifiers from the model's own metadata, quoted; every value is a parameter.
+        return (
+            f"INSERT INTO {quote(self.model._meta.db_table)} ({columns}) "  # noqa: S608
+            f"VALUES ({placeholders}){conflict} RETURNING {pk}"
+        )
+
+    def params(self, values: dict) -> list:
+        connection = connections[self.using]
+        unknown = values.keys() - {field.attname for field in self.fields}
+        if unknown:
+            raise TypeError(f"{self.model.__name__} has no field {sorted(unknown)}")
+        return [
+            field.get_db_prep_save(
+                values[field.attname] if field.attname in values else field.get_default(),
+                connection,
+            )
+            for field in self.fields
+        ]
+
+    def __call__(self, **values) -> int | None:
+        """Insert one row; its primary key, or None when a unique constraint skipped it."""
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(self.sql, self.params(values))
+            row = cursor.fetchone()
+        return row[0] if row else None
