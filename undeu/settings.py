@@ -79,7 +79,7 @@ MIDDLEWARE = [
     # After MessageMiddleware: it explains its redirect with a message.
     "undeu.accounts.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "undeu.core.csp.SiteCSPMiddleware",
     "undeu.petitions.views.RemovedPetitionMiddleware",
 ]
 
