@@ -75,3 +75,88 @@ def test_a_writer_that_cannot_get_its_turn_fails_like_sqlite_would(settings):
         holder.join()
     assert not sqlite_base._write_turn.locked()
     assert OutgoingEmail.objects.count() == 1
+
+
+# --- Between processes: a lock file beside the database ----------------------------------------
+
+
+def file_database(tmp_path, timeout=20):
+    settings_dict = {**connection.settings_dict, "NAME": str(tmp_path / "db.sqlite3")}
+    settings_dict["OPTIONS"] = {**settings_dict["OPTIONS"], "timeout": timeout}
+    return sqlite_base.DatabaseWrapper(settings_dict, alias="file")
+
+
+def write_once(database) -> None:
+    database.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    with database.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS t (x)")
+        cursor.execute("INSERT INTO t VALUES (1)")
+    database.commit()
+    database.set_autocommit(True)
+
+
+HOLD_THE_TURN = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_writer_waits_for_another_process_and_goes_on_when_that_one_dies(tmp_path):
+    import subprocess
+    import sys
+
+    database = file_database(tmp_path, timeout=0.3)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_TURN, str(tmp_path / "db.sqlite3-writers")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="other processes"):
+            write_once(database)
+        assert time.monotonic() - started >= 0.3
+        assert not sqlite_base._write_turn.locked()  # this process's turn given back
+        holder.kill()  # SIGKILL: no cleanup, the kernel releases the flock
+        holder.wait(10)
+        database.set_autocommit(True)
+        write_once(database)
+        with database.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM t")
+            assert cursor.fetchone() == (1,)
+    finally:
+        holder.kill()
+        database.close()
+
+
+def test_the_turn_between_processes_is_given_back_after_each_transaction(tmp_path):
+    import fcntl
+    import os
+
+    database = file_database(tmp_path)
+    try:
+        write_once(database)
+        write_once(database)
+        # Another open file description (as another process has) can take it at once.
+        fd = os.open(tmp_path / "db.sqlite3-writers", os.O_RDWR)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.close(fd)
+    finally:
+        database.close()
+
+
+def test_a_forked_process_opens_its_own_lock_file(tmp_path, monkeypatch):
+    path = str(tmp_path / "db.sqlite3")
+    first = sqlite_base._lock_file(path)
+    assert sqlite_base._lock_file(path) == first
+    monkeypatch.setattr(sqlite_base.os, "getpid", lambda: -1)
+    assert sqlite_base._lock_file(path) != first
+
+
+def test_an_in_memory_database_has_no_lock_file():
+    assert sqlite_base._lock_file(":memory:") is None
+    assert sqlite_base._lock_file("file:memorydb_default?mode=memory&cache=shared") is None

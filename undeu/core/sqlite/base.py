@@ -1,30 +1,72 @@
-"""SQLite with write transactions queued inside each process.
+"""SQLite with write transactions queued: threads on a lock in each process, processes on a lock
+file beside the database.
 
-SQLite has one write lock. When several threads of a process want it at once, SQLite's busy
-handler does not queue them: each sleeps and retries in growing steps (up to 100 ms), so an
-unlucky writer loses again and again and a signing surge gets a tail of seconds. Here the
-threads of one process take their turn on a lock before BEGIN IMMEDIATE; Python's lock hands
-it over as soon as it is free. Between processes (web workers, the worker) SQLite's own lock
-still decides, with a handful of contenders instead of every thread.
+SQLite has one write lock. When several writers want it at once, SQLite's busy handler does not
+queue them: each sleeps and retries in growing steps (1, 2, 5 ... up to 100 ms), so an unlucky
+writer loses again and again (a signing surge got a tail of seconds), and while a whole web
+process sleeps in that handler its CPU goes unused (two web processes signing used one core).
+Here a writer first takes its process's turn (a Python lock, handed over as soon as it is free),
+then the turn among processes: an flock on `<database>-writers`, tried again every fraction of a
+millisecond. Only then BEGIN IMMEDIATE, which finds SQLite's lock free unless something outside
+these turns (a statement in autocommit, another program) holds it, when busy_timeout applies as
+before. An flock is released by the kernel when its process dies, so a killed writer never leaves
+it held.
 """
 
+import fcntl
+import os
 import threading
+import time
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
 _write_turn = threading.Lock()
+_lock_files: dict[str, tuple[int, int]] = {}  # database path -> (pid, file descriptor)
+_POLL_SECONDS = (0.0001, 0.0002, 0.0005, 0.001)  # then every millisecond
+
+
+def _lock_file(database: str) -> int | None:
+    """This process's descriptor of the database's lock file; None for an in-memory database."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    pid = os.getpid()
+    known = _lock_files.get(database)
+    if known is None or known[0] != pid:  # a forked child opens its own
+        fd = os.open(f"{database}-writers", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        _lock_files[database] = known = (pid, fd)
+    return known[1]
+
+
+def _take_process_turn(fd: int, deadline: float) -> bool:
+    attempt = 0
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(_POLL_SECONDS[min(attempt, len(_POLL_SECONDS) - 1)])
+            attempt += 1
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _has_write_turn = False
+    _turn_file: int | None = None
 
     def _start_transaction_under_autocommit(self):
         timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 20))
+        deadline = time.monotonic() + timeout
         if not _write_turn.acquire(timeout=timeout):
             raise OperationalError("database is locked (waited for this process's writers)")
         self._has_write_turn = True
         try:
+            fd = _lock_file(str(self.settings_dict["NAME"]))
+            if fd is not None:
+                if not _take_process_turn(fd, deadline):
+                    raise OperationalError("database is locked (waited for other processes)")
+                self._turn_file = fd
             super()._start_transaction_under_autocommit()
         except BaseException:
             self._end_write_turn()
@@ -32,6 +74,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _end_write_turn(self):
         if self._has_write_turn:
+            if self._turn_file is not None:
+                fcntl.flock(self._turn_file, fcntl.LOCK_UN)
+                self._turn_file = None
             self._has_write_turn = False
             _write_turn.release()
 
