@@ -33,3 +33,34 @@ def test_a_worker_told_to_stop_does_not_start_again(monkeypatch):
     worker.running = False
     run_until_stopped(worker)
     assert worker.runs == 1
+
+
+def test_the_worker_lowers_its_autogroup_too(monkeypatch, tmp_path):
+    # Linux shares the CPU between autogroups (one per session) before nice values count.
+    from undeu.mail.management.commands import worker
+
+    niced = []
+    monkeypatch.setattr(worker.os, "nice", niced.append)
+    autogroup = tmp_path / "autogroup"
+    autogroup.write_text("/autogroup-7 nice 0\n")
+    worker.lower_priority(19, autogroup)
+    assert niced == [19]
+    assert autogroup.read_text() == "19"
+
+
+def test_no_autogroup_leaves_the_nice_value_alone(monkeypatch, tmp_path):
+    from undeu.mail.management.commands import worker
+
+    niced = []
+    monkeypatch.setattr(worker.os, "nice", niced.append)
+    worker.lower_priority(19, tmp_path / "missing" / "autogroup")
+    assert niced == [19]
+
+
+def test_the_web_server_runs_processes_of_one_thread_by_default(monkeypatch):
+    from undeu.core.management.commands import serve
+
+    monkeypatch.setattr(serve.os, "sched_getaffinity", lambda pid: {0, 1})
+    assert serve.default_workers() == 4
+    monkeypatch.setattr(serve.os, "sched_getaffinity", lambda pid: set(range(64)))
+    assert serve.default_workers() == 8

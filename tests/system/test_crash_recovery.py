@@ -138,7 +138,7 @@ def wait_for_every_email(mailbox: Mailbox, addresses, *, timeout: float, site: S
     table = OutgoingEmail._meta.db_table
     states = site.rows(
         f"SELECT state, attempts, lease_until, next_attempt_at, last_error, count(*) FROM {table}"
-        " WHERE \"to\" IN (%s) GROUP BY 1, 2, 3, 4, 5" % ",".join(f"'{a}'" for a in missing)
+        ' WHERE "to" IN (%s) GROUP BY 1, 2, 3, 4, 5' % ",".join(f"'{a}'" for a in missing)
     )
     log = site.log.read_text(errors="replace")[-3000:]
     raise AssertionError(
