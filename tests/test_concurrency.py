@@ -94,3 +94,26 @@ def test_confirmations_invalidations_and_withdrawals_racing_keep_the_count_true(
     state = threshold_context(petition, truth)["threshold_state"]
     assert bool(state) == (truth >= 50)
     assert next_goal(truth) == (50 if truth < 50 else 100)
+
+
+def test_recounts_racing_confirmations_repair_drift_and_lose_nothing(petition):
+    """Recounts read a snapshot and add the difference: one running beside confirmations and
+    other recounts neither loses a confirmation nor repairs the same drift twice."""
+    from undeu.signatures.confirming import confirm
+    from undeu.signatures.models import CountShard
+
+    for i in range(30):
+        sign(petition.pk, signature_request(f"r{i}@example.com"), base_url="http://testserver")
+    ids = list(Signature.objects.order_by("id").values_list("pk", flat=True))
+    confirm(Signature.objects.get(pk=ids[0]))
+    CountShard.objects.filter(petition=petition).update(value=3)  # drift: 8 × 3 for 1
+
+    def act(i):
+        if i < 30:
+            return confirm(Signature.objects.get(pk=ids[i])).value
+        return recount(petition.pk)
+
+    results = simultaneously(40, act)  # 29 new confirmations and 10 recounts at once
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert recount(petition.pk) == 0
+    assert stored_count(petition.pk) == 30

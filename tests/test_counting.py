@@ -44,6 +44,20 @@ def test_the_recount_repairs_drift(petition, sign_and_confirm):
     assert recount(petition.pk) == 0
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_recount_counts_without_taking_a_lock(petition, sign_and_confirm):
+    # One statement outside any transaction: no shard row and no SQLite write lock held while
+    # counting (at 10 million signatures the count takes seconds).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sign_and_confirm(petition, "a@example.com")
+    with CaptureQueriesContext(connection) as queries:
+        assert recount(petition.pk) == 0
+    (query,) = queries.captured_queries
+    assert query["sql"].startswith("SELECT") and "FOR UPDATE" not in query["sql"]
+
+
 def test_recount_all_and_the_sort_counts(make_petition, sign_and_confirm):
     first, second = make_petition("first"), make_petition("second")
     sign_and_confirm(first, "a@example.com")

@@ -5,7 +5,7 @@ import random
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 
 from undeu.petitions.models import PUBLIC_STATES, Petition
@@ -51,24 +51,58 @@ def current_count(petition_id: int) -> int:
 
 
 def recount(petition_id: int) -> int:
-    """Set the shards to the true count of confirmed signatures; returns the drift repaired."""
+    """Repair any drift between the shards and the true count of confirmed signatures; returns
+    the drift repaired.
+
+    Nothing is locked while counting: the true count, the shards' sum and how many repairs were
+    made are read by one statement, so from one snapshot of the database. The difference (which
+    confirmations and withdrawals never change, as each moves a signature and a shard in one
+    transaction) is then added to shard 0 by one UPDATE, only if no other recount repaired the
+    count since that snapshot (else the drift it saw is already repaired, and the next recount
+    finds whatever is left). Counting under a lock held the shards, and on SQLite the whole
+    database's write lock, for the COUNT: 3 to 4 s at 10 million signatures, with every signer
+    waiting.
+    """
+    truth, shown, repairs = _snapshot(petition_id)
+    drift = truth - shown
+    if drift and not _repair(petition_id, drift, repairs):
+        return 0
+    return drift
+
+
+def _snapshot(petition_id: int) -> tuple[int, int, int]:
+    quote = connection.ops.quote_name
+    signatures, shards = quote(Signature._meta.db_table), quote(CountShard._meta.db_table)
+    # Identifiers from the models' metadata, quoted; the values are parameters.
+    sql = (
+        f"SELECT (SELECT COUNT(*) FROM {signatures} WHERE petition_id = %s AND state = %s),"  # noqa: S608
+        f" (SELECT COALESCE(SUM(value), 0) FROM {shards} WHERE petition_id = %s),"
+        f" (SELECT repairs FROM {shards} WHERE petition_id = %s AND shard = 0)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [petition_id, SignatureState.CONFIRMED.value, petition_id, petition_id])
+        truth, shown, repairs = cursor.fetchone()
+    return int(truth), int(shown), int(repairs or 0)
+
+
+def _repair(petition_id: int, drift: int, repairs_seen: int) -> bool:
+    def apply() -> int:
+        return CountShard.objects.filter(
+            petition_id=petition_id, shard=0, repairs=repairs_seen
+        ).update(value=F("value") + drift, repairs=F("repairs") + 1)
+
     with transaction.atomic():
-        # Lock the shards first: a confirmation that commits after this waits for us, and one
-        # that committed before is in the COUNT below (read after the lock in READ COMMITTED).
-        shards = list(CountShard.objects.select_for_update().filter(petition_id=petition_id))
-        truth = Signature.objects.filter(
-            petition_id=petition_id, state=SignatureState.CONFIRMED
-        ).count()
-        shown = sum(s.value for s in shards)
-        if shown != truth:
-            CountShard.objects.filter(petition_id=petition_id).update(value=0)
-            updated = CountShard.objects.filter(petition_id=petition_id, shard=0).update(
-                value=truth
+        updated = apply()
+        if not updated and repairs_seen == 0:
+            # No shards yet (rows counted that no confirmation added): make them, then repair.
+            CountShard.objects.bulk_create(
+                [CountShard(petition_id=petition_id, shard=i) for i in range(SHARDS)],
+                ignore_conflicts=True,
             )
-            if not updated:
-                CountShard.objects.create(petition_id=petition_id, shard=0, value=truth)
+            updated = apply()
+        if updated:
             transaction.on_commit(lambda: cache.delete(_cache_key(petition_id)))
-        return truth - shown
+    return bool(updated)
 
 
 def recount_all() -> int:

@@ -72,6 +72,9 @@ class CountShard(models.Model):
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="count_shards")
     shard = models.PositiveSmallIntegerField()
     value = models.IntegerField(default=0)
+    # On shard 0: how many recounts have repaired this petition's count. A recount repairs only
+    # if none did since the snapshot it counted in, so two at once never repair twice.
+    repairs = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
