@@ -191,3 +191,39 @@ def test_a_clash_with_a_row_that_is_not_this_signers_signs_again(petition, monke
     second = Signature.objects.get(email="second@example.com")
     assert second.token_digest != taken
     assert OutgoingEmail.objects.filter(to="second@example.com", kind="confirm_signature").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "msgid"),
+    [
+        ("Buy cheap https://spam.example", "A name cannot contain a web address."),
+        ("Айгерім www.spam", "A name cannot contain a web address."),
+        ("Aigerim casino.com", "A name cannot contain a web address."),
+        ("Айгерім сайт.рф", "A name cannot contain a web address."),
+        ('=HYPERLINK("http://x")', "A name cannot contain a web address."),
+        ("=1+2 Aigerim", "A name cannot start with =, +, - or @."),
+        ("+Aigerim", "A name cannot start with =, +, - or @."),
+        ("-Aigerim", "A name cannot start with =, +, - or @."),
+        ("  @Aigerim", "A name cannot start with =, +, - or @."),
+    ],
+)
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_names_with_web_addresses_or_formula_starts_are_refused_in_the_signers_language(
+    client, petition, name, msgid, language
+):
+    response = post_signature(client, petition, language=language, full_name=name)
+    assert response.status_code == 400
+    with translation.override(language):
+        message = translation.gettext(msgid)
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert language == "en" or message != msgid  # translated
+    assert not Signature.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["А.Б. Сапарова", "St.John Smith", "J. R. R. Tolkien", "Mary-Ann O'Brien", "Jean-Luc A.-B."],
+)
+def test_names_with_initials_and_hyphens_are_names(client, petition, name):
+    assert post_signature(client, petition, full_name=name).status_code == 303
+    assert Signature.objects.get().full_name == name

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -68,10 +70,22 @@ class SignatureForm(forms.Form):
         return _signature_request(self.cleaned_data, self.language)
 
 
+# A web address in a name is advertising or a bot's link; the letter after the dot is lower
+# case so that initials ("А.Б. Сапарова", "St.John") are names, not domains.
+_WEB_ADDRESS = re.compile(r"://|\bwww\.|[\w-]{2,}\.(?:[a-z]{2,}|рф|қаз|бел|укр)\b")
+# A cell starting with one of these is a formula in a spreadsheet: a name in the starter's CSV
+# export must never run as one.
+_FORMULA_START = ("=", "+", "-", "@")
+
+
 def clean_full_name(raw: str) -> str:
     name = clean_person_text(raw, max_length=120)
     if not any(c.isalpha() for c in name):
         raise ValidationError(_("Enter your name."), code="no_letters")
+    if _WEB_ADDRESS.search(name):
+        raise ValidationError(_("A name cannot contain a web address."), code="web_address")
+    if name.startswith(_FORMULA_START):
+        raise ValidationError(_("A name cannot start with =, +, - or @."), code="formula_start")
     return name
 
 
