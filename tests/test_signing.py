@@ -227,3 +227,28 @@ def test_names_with_web_addresses_or_formula_starts_are_refused_in_the_signers_l
 def test_names_with_initials_and_hyphens_are_names(client, petition, name):
     assert post_signature(client, petition, full_name=name).status_code == 303
     assert Signature.objects.get().full_name == name
+
+
+@pytest.mark.parametrize("address", ["someone@mailinator.com", "x@inbox.MAILINATOR.com"])
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_a_throwaway_email_address_is_refused_in_the_signers_language(
+    client, petition, address, language
+):
+    response = post_signature(client, petition, language=language, email=address)
+    assert response.status_code == 400
+    with translation.override(language):
+        message = translation.gettext(
+            "Use an email address you keep: addresses that expire are not accepted."
+        )
+    assert message in response.content.decode()
+    assert not Signature.objects.exists()
+
+
+def test_ordinary_providers_are_not_throwaway_and_the_check_can_be_turned_off(
+    client, petition, settings
+):
+    from undeu.signatures.disposable import is_disposable
+
+    assert not any(is_disposable(d) for d in ("gmail.com", "mail.ru", "yandex.kz", "inbox.kz"))
+    settings.UNDEU_REFUSE_DISPOSABLE_EMAIL = False
+    assert post_signature(client, petition, email="someone@mailinator.com").status_code == 303

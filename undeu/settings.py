@@ -183,6 +183,8 @@ UNDEU_MAIL_BATCH = env_int("UNDEU_MAIL_BATCH", 100, minimum=1)
 UNDEU_MAIL_MARK_EVERY = env_int("UNDEU_MAIL_MARK_EVERY", 10, minimum=1)
 # How much lower than the web server's the worker's CPU priority is (see the worker command).
 UNDEU_WORKER_NICE = env_int("UNDEU_WORKER_NICE", 19, minimum=0)
+# Refuse signatures from throwaway email domains (signatures/disposable.py).
+UNDEU_REFUSE_DISPOSABLE_EMAIL = env_bool("UNDEU_REFUSE_DISPOSABLE_EMAIL", True)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]

@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from undeu.signatures.country_field import CountryField, CountrySelect
+from undeu.signatures.disposable import refuse_disposable
 from undeu.signatures.identity import clean_person_text, normalise_email
 from undeu.signatures.signing import SignatureRequest
 
@@ -61,7 +62,7 @@ class SignatureForm(forms.Form):
         return clean_full_name(self.cleaned_data["full_name"])
 
     def clean_email(self):
-        return normalise_email(self.cleaned_data["email"])
+        return clean_signer_email(self.cleaned_data["email"])
 
     def clean_city(self):
         return clean_city(self.cleaned_data["city"])
@@ -89,12 +90,16 @@ def clean_full_name(raw: str) -> str:
     return name
 
 
+def clean_signer_email(raw: str) -> str:
+    return refuse_disposable(normalise_email(raw))
+
+
 def clean_city(raw: str) -> str:
     return clean_person_text(raw, max_length=120)
 
 
 # The form's own per-field cleaning, run on its class-level fields (never changed per form).
-_CLEAN_AFTER = {"full_name": clean_full_name, "email": normalise_email, "city": clean_city}
+_CLEAN_AFTER = {"full_name": clean_full_name, "email": clean_signer_email, "city": clean_city}
 
 
 def read_signature(data, language: str) -> SignatureRequest | None:
