@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -38,6 +39,7 @@ def new_token() -> tuple[str, str]:
 _insert_signature = FastInsert(Signature, ignore_conflicts=True)
 
 
+@cache
 def _open_petition_sql() -> str:
     table, quote = Petition._meta.db_table, connection.ops.quote_name
     slug, state = (Petition._meta.get_field(name).column for name in ("slug", "state"))
