@@ -6,6 +6,7 @@ also an escaping and Unicode test.
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from undeu.petitions.models import Petition, PetitionState, PetitionVersion, Target
@@ -21,6 +22,20 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only_marker(request):
+    """Tests marked postgres_only (real row-level concurrency) are skipped on SQLite."""
+    if request.node.get_closest_marker("postgres_only") and connection.vendor != "postgresql":
+        pytest.skip("row-level concurrency is tested on PostgreSQL")
+
+
+@pytest.fixture
+def no_limits(settings):
+    """No rate limits, for tests that sign many times from one address on purpose."""
+    for scope in ("IP", "NETWORK", "DOMAIN", "PETITION"):
+        setattr(settings, f"UNDEU_LIMIT_PER_{scope}", [])
 
 
 @pytest.fixture

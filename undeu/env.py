@@ -100,3 +100,49 @@ def env_thresholds(name: str, default: str) -> list[tuple[int, str]]:
             raise ImproperlyConfigured(f"{name} names {label!r} more than once")
         thresholds[label] = int(count)
     return sorted(((count, label) for label, count in thresholds.items()), key=lambda t: t[0])
+
+
+_RATE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def env_rates(name: str, default: str) -> list[tuple[int, int]]:
+    """Rate limits as "10/minute,100/day": (count, seconds) pairs, shortest window first.
+
+    A count of 0 or an empty value means no limit. The units are second, minute, hour and day,
+    optionally with a number in front ("30/10minute" is 30 in ten minutes).
+    """
+    raw = os.environ.get(name, default)
+    rates = []
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        count, _, unit = (part.strip() for part in item.partition("/"))
+        digits = len(unit) - len(unit.lstrip("0123456789"))
+        multiple, unit = unit[:digits], unit[digits:].strip().removesuffix("s")
+        valid = count.isascii() and count.isdigit() and unit in _RATE_UNITS
+        valid = valid and (not multiple or int(multiple) > 0)
+        if not valid:
+            raise ImproperlyConfigured(
+                f"{name} must look like 10/minute,100/day (a count, a slash, and second, minute,"
+                f" hour or day, optionally with a number before it); got {item!r}"
+            )
+        if int(count) > 0:
+            rates.append((int(count), int(multiple or 1) * _RATE_UNITS[unit]))
+    return sorted(rates, key=lambda rate: rate[1])
+
+
+def env_mapping(name: str, default: str) -> dict[str, str]:
+    """Pairs as "googlemail.com=gmail.com,ya.ru=yandex.ru", lower-cased."""
+    raw = os.environ.get(name, default)
+    mapping = {}
+    for item in raw.split(","):
+        if not item.strip():
+            continue
+        key, equals, value = (part.strip().lower() for part in item.partition("="))
+        if not key or not equals or not value:
+            raise ImproperlyConfigured(
+                f"{name} must look like googlemail.com=gmail.com,ya.ru=yandex.ru; got {item!r}"
+            )
+        mapping[key] = value
+    return mapping

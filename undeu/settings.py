@@ -11,7 +11,17 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from undeu.env import env_bool, env_float, env_int, env_list, env_secret, env_str, env_thresholds
+from undeu.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_mapping,
+    env_rates,
+    env_secret,
+    env_str,
+    env_thresholds,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("UNDEU_VAR_DIR", str(BASE_DIR / "var")))
@@ -58,6 +68,7 @@ INSTALLED_APPS = [
     "undeu.starting",
     "undeu.updates",
     "undeu.delivery",
+    "undeu.defence",
     # After undeu.accounts, whose templates override allauth's.
     "allauth",
     "allauth.account",
@@ -302,8 +313,8 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 # ACCOUNT_RATE_LIMITS: allauth's defaults, kept in the cache (Redis when several processes run):
 # 5 failed sign-ins per email in 5 minutes and 10 per IP a minute, 20 sign-ups per IP a minute.
-# Behind a proxy every visitor would have the proxy's address, and so share one per-IP limit.
-ALLAUTH_TRUSTED_PROXY_COUNT = 1 if env_bool("UNDEU_BEHIND_PROXY", False) else 0
+# Behind a proxy every visitor would have the proxy's address, and so share one per-IP limit:
+# allauth counts proxies as the abuse defences do (UNDEU_TRUSTED_PROXIES, below).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 
@@ -341,6 +352,66 @@ UNDEU_MODERATION_LOCK_MINUTES = env_int("UNDEU_MODERATION_LOCK_MINUTES", 15, min
 UNDEU_REVIEW_OVERDUE_DAYS = env_int("UNDEU_REVIEW_OVERDUE_DAYS", 10, minimum=1)
 UNDEU_BACKLOG_NOTICE_DAYS = env_int("UNDEU_BACKLOG_NOTICE_DAYS", 3, minimum=0)
 UNDEU_BACKLOG_NOTICE_QUEUE = env_int("UNDEU_BACKLOG_NOTICE_QUEUE", 50, minimum=0)
+
+# --- Abuse defences (undeu/defence) ---------------------------------------------------------
+# How many proxies in front of the site append to X-Forwarded-For; the client's address is the
+# one the last of them saw. 0 (the default): X-Forwarded-For is never trusted, since anyone can
+# send one.
+UNDEU_TRUSTED_PROXIES = env_int(
+    "UNDEU_TRUSTED_PROXIES", 1 if env_bool("UNDEU_BEHIND_PROXY", False) else 0, minimum=0
+)
+ALLAUTH_TRUSTED_PROXY_COUNT = UNDEU_TRUSTED_PROXIES
+# Signatures per petition beyond these rates are kept but flagged and not counted until a
+# moderator accepts them ("count/unit" pairs, burst first; empty for none).
+UNDEU_LIMIT_PER_IP = env_rates("UNDEU_LIMIT_PER_IP", "10/minute,100/day")
+UNDEU_LIMIT_PER_NETWORK = env_rates("UNDEU_LIMIT_PER_NETWORK", "30/minute,500/day")
+UNDEU_LIMIT_PER_DOMAIN = env_rates("UNDEU_LIMIT_PER_DOMAIN", "30/minute,1000/day")
+UNDEU_LIMIT_PER_PETITION = env_rates("UNDEU_LIMIT_PER_PETITION", "6000/minute")
+# The large providers that half a country signs from: no per-domain limit and no domain alert.
+UNDEU_COMMON_EMAIL_DOMAINS = frozenset(
+    env_list(
+        "UNDEU_COMMON_EMAIL_DOMAINS",
+        [
+            "gmail.com", "mail.ru", "inbox.ru", "list.ru", "bk.ru", "internet.ru", "yandex.ru",
+            "rambler.ru", "outlook.com", "hotmail.com", "live.com", "icloud.com", "me.com",
+            "yahoo.com", "proton.me", "protonmail.com",
+        ],
+    )
+)  # fmt: skip
+# Under attack (a switch per petition or for the whole site) every limit is multiplied by this.
+UNDEU_UNDER_ATTACK_LIMIT_FACTOR = env_float("UNDEU_UNDER_ATTACK_LIMIT_FACTOR", 0.2, minimum=0.0)
+# The site-wide switch as the operator starts the site (off, tight or paused); moderators can
+# change it while the site runs. Each process reads the switches at most this often.
+UNDEU_UNDER_ATTACK = env_str("UNDEU_UNDER_ATTACK", "off")
+if UNDEU_UNDER_ATTACK not in {"off", "tight", "paused"}:
+    raise ImproperlyConfigured("UNDEU_UNDER_ATTACK must be off, tight or paused")
+UNDEU_DEFENCE_REFRESH_SECONDS = env_float("UNDEU_DEFENCE_REFRESH_SECONDS", 2, minimum=0)
+# Email normalisation before dedupe: domains that are one mailbox, and where dots or a +tag in
+# the part before the @ make no difference.
+UNDEU_EMAIL_SAME_DOMAINS = env_mapping(
+    "UNDEU_EMAIL_SAME_DOMAINS",
+    "googlemail.com=gmail.com,yandex.kz=yandex.ru,yandex.com=yandex.ru,yandex.by=yandex.ru,"
+    "yandex.ua=yandex.ru,ya.ru=yandex.ru",
+)
+UNDEU_EMAIL_IGNORE_DOTS = frozenset(env_list("UNDEU_EMAIL_IGNORE_DOTS", ["gmail.com"]))
+UNDEU_EMAIL_IGNORE_TAGS = frozenset(
+    env_list(
+        "UNDEU_EMAIL_IGNORE_TAGS",
+        ["gmail.com", "yandex.ru", "outlook.com", "hotmail.com", "live.com", "proton.me",
+         "protonmail.com", "fastmail.com"],
+    )
+)  # fmt: skip
+# A household sharing one address: how many different names may sign a petition with it.
+UNDEU_NAMES_PER_EMAIL = env_int("UNDEU_NAMES_PER_EMAIL", 1, minimum=1)
+# The trending job: how often it looks, over how many hours, and the least a key must have
+# signed before it can be unusual (see undeu/defence/trending.py for the tests it applies).
+UNDEU_TRENDING_SECONDS = env_int("UNDEU_TRENDING_SECONDS", 600, minimum=1)
+UNDEU_TRENDING_HOURS = env_int("UNDEU_TRENDING_HOURS", 24, minimum=1)
+UNDEU_TRENDING_MIN_SIGNATURES = env_int("UNDEU_TRENDING_MIN_SIGNATURES", 20, minimum=1)
+# Bulk invalidations change this many signatures per transaction.
+UNDEU_BULK_BATCH = env_int("UNDEU_BULK_BATCH", 500, minimum=1)
+# Extra addresses (a team mailbox) that get the moderators' alert emails.
+UNDEU_ALERT_EMAILS = env_list("UNDEU_ALERT_EMAILS")
 
 # --- Logging: to stderr, never with personal data (see undeu.core.logging) -------------------
 LOGGING = {

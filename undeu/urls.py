@@ -21,6 +21,7 @@ urlpatterns += i18n_patterns(
     path("", include("undeu.petitions.urls")),
     path("", include("undeu.signatures.urls")),
     path("accounts/", include("undeu.accounts.urls")),
+    path("moderation/defence/", include("undeu.defence.urls")),
     path("moderation/", include("undeu.moderation.urls")),
     path("", include("undeu.moderation.public_urls")),
     path("", include("undeu.starting.urls")),

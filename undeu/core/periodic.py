@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from undeu.defence import bulk, limits, trending
 from undeu.delivery.thresholds import record_thresholds
 from undeu.mail.outbox import release_expired_leases
 from undeu.petitions.lifecycle import close_expired
@@ -26,4 +27,7 @@ PERIODIC_JOBS = [
     PeriodicJob("close-expired", 60, close_expired),
     PeriodicJob("thresholds", 60, record_thresholds),
     PeriodicJob("resume-mailings", 60, resume_stalled_mailings),
+    PeriodicJob("trending", settings.UNDEU_TRENDING_SECONDS, trending.raise_alerts),
+    PeriodicJob("resume-bulk-actions", 60, bulk.resume_stalled),
+    PeriodicJob("rate-windows", 60, limits.forget_expired),
 ]

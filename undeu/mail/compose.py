@@ -59,6 +59,10 @@ def _petition_context(message) -> dict:
 _CONTEXT_BUILDERS = {
     "confirm_signature": _confirm_signature,
     "already_signed": _petition_context,
+    "address_shared_full": lambda message: {
+        **_petition_context(message),
+        "limit": settings.UNDEU_NAMES_PER_EMAIL,
+    },
 }
 
 

@@ -27,7 +27,7 @@ def clean_free_text(value: str) -> str:
     return value
 
 
-class _TranslatedErrorsForm(forms.Form):
+class TranslatedErrorsForm(forms.Form):
     """Django's own messages for these are not all translated into Kazakh."""
 
     def __init__(self, *args, **kwargs):
@@ -59,7 +59,7 @@ class _ReasonChoiceField(forms.ModelChoiceField):
         return obj.label()
 
 
-class ReasonAndNoteForm(_TranslatedErrorsForm):
+class ReasonAndNoteForm(TranslatedErrorsForm):
     """Reject or take down: a reason from the list, and a note for the starter."""
 
     reason = _ReasonChoiceField(
@@ -74,14 +74,14 @@ class ReasonAndNoteForm(_TranslatedErrorsForm):
         return clean_free_text(self.cleaned_data["note"])
 
 
-class NoteForm(_TranslatedErrorsForm):
+class NoteForm(TranslatedErrorsForm):
     note = _note_field(_("Note (optional)"))
 
     def clean_note(self):
         return clean_free_text(self.cleaned_data["note"])
 
 
-class AbuseReportForm(_TranslatedErrorsForm):
+class AbuseReportForm(TranslatedErrorsForm):
     reason = forms.ChoiceField(
         label=_("What is wrong with this petition?"),
         choices=[("", "—"), *AbuseReason.choices],

@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
 from undeu.core.origin import same_origin_forms
+from undeu.defence.client import client_ip
 from undeu.moderation.forms import AbuseReportForm
 from undeu.moderation.reports import ReportLimitReached, file_report
 from undeu.moderation.views import see_other
@@ -41,7 +42,7 @@ def report(request, slug):
             petition,
             reason=form.cleaned_data["reason"],
             text=form.cleaned_data["text"],
-            address=request.META.get("REMOTE_ADDR", ""),
+            address=client_ip(request) or "",
         )
     except ReportLimitReached:
         return _uncached(_render(request, "moderation/report_limited.html", petition, status=429))

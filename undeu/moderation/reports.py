@@ -1,18 +1,18 @@
 """Readers' abuse reports: filing one (rate-limited) and a moderator dismissing one.
 
-The rate limit counts in the shared cache (Redis when configured), keyed by a keyed hash of the
-client's address, so the address is neither stored in the database nor readable in the cache.
+The rate limit counts where the signing limits count (Redis when configured, else the database),
+keyed by a keyed hash of the client's address, so the address itself is stored nowhere.
 """
 
 import hashlib
 import hmac
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from undeu.audit.log import record
+from undeu.defence.limits import count_hits, window_key
 from undeu.moderation.models import AbuseReport
 from undeu.petitions.models import Petition
 
@@ -31,23 +31,15 @@ def _address_key(address: str) -> str:
     return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _hit(key: str, limit: int) -> bool:
-    """Count one more hit for `key` in this window; False once the limit is passed."""
-    cache.add(key, 0, WINDOW_SECONDS)
-    try:
-        hits = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, WINDOW_SECONDS)
-        hits = 1
-    return hits <= limit
-
-
 def file_report(petition: Petition, *, reason: str, text: str, address: str) -> AbuseReport:
     """Store a reader's report, unless this address has filed too many this hour."""
     client = _address_key(address or "unknown")
-    within_limits = _hit(f"abuse:{client}:{petition.pk}", PER_PETITION_LIMIT)
-    within_limits = _hit(f"abuse:{client}", PER_ADDRESS_LIMIT) and within_limits
-    if not within_limits:
+    limits = {
+        window_key(f"abuse:{client}:{petition.pk}", WINDOW_SECONDS): PER_PETITION_LIMIT,
+        window_key(f"abuse:{client}", WINDOW_SECONDS): PER_ADDRESS_LIMIT,
+    }
+    hits = count_hits([(key, WINDOW_SECONDS) for key in limits])
+    if any(hits[key] > limit for key, limit in limits.items()):
         raise ReportLimitReached()
     return AbuseReport.objects.create(petition=petition, reason=reason, text=text)
 

@@ -19,6 +19,14 @@ class PetitionState(models.TextChoices):
 PUBLIC_STATES = (PetitionState.OPEN, PetitionState.CLOSED)
 
 
+class DefenceMode(models.TextChoices):
+    """The "under attack" switch, per petition and for the whole site (the stricter wins)."""
+
+    OFF = "off", _("Normal")
+    TIGHT = "tight", _("Under attack: tighter limits")
+    PAUSED = "paused", _("Under attack: signing paused")
+
+
 class Outcome(models.TextChoices):
     VICTORY = "victory", _("Victory")
     RESPONSE = "response", _("Response received")
@@ -78,6 +86,9 @@ class Petition(models.Model):
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
     outcome_text = models.TextField(_("response received"), blank=True)
     outcome_at = models.DateTimeField(_("outcome recorded"), null=True, blank=True)
+    defence = models.CharField(
+        _("under attack"), max_length=8, choices=DefenceMode.choices, default=DefenceMode.OFF
+    )
 
     objects = PetitionQuerySet.as_manager()
 

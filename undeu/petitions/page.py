@@ -5,9 +5,10 @@ from django.conf import settings
 from django.utils.translation import get_language, ngettext
 
 from undeu.core.l10n import localised_number
+from undeu.defence.modes import SIGNING_PAUSED, effective_mode
 from undeu.delivery.thresholds import threshold_context
 from undeu.petitions.goals import next_goal, progress_percent
-from undeu.petitions.models import Petition
+from undeu.petitions.models import DefenceMode, Petition
 from undeu.petitions.video import video_embed
 from undeu.signatures.counting import current_count
 from undeu.signatures.models import Signature, SignatureState
@@ -69,6 +70,10 @@ def petition_context(petition: Petition, requested_version: str | None = None) -
         "video": video_embed(petition.video_url) if petition.video_url else None,
         "recent_signers": recent_signers(petition),
         "updates": updates_for_page(petition, language),
+        # The "under attack" switch can pause signing: the page stays, the form gives way to why.
+        "signing_paused": SIGNING_PAUSED
+        if petition.is_open and effective_mode(petition.defence) == DefenceMode.PAUSED
+        else "",
         **counts,
         **threshold_context(petition, counts["count"]),
     }

@@ -28,13 +28,15 @@ def find_signature(token: str) -> Signature | None:
 
 
 def confirm(signature: Signature) -> Outcome:
-    if signature.state == SignatureState.CONFIRMED:
+    if signature.signer_confirmed:
         return Outcome.ALREADY_CONFIRMED
-    if signature.state != SignatureState.PENDING:
+    if signature.state not in (SignatureState.PENDING, SignatureState.FLAGGED):
         return Outcome.NOT_COUNTED
     if not signature.petition.accepts_confirmations():
         return Outcome.CLOSED
     now = timezone.now()
+    if signature.state == SignatureState.FLAGGED:
+        return _confirm_flagged(signature, now)
     with transaction.atomic():
         # Conditional update: of two simultaneous clicks exactly one changes the row and counts.
         claimed = Signature.objects.filter(pk=signature.pk, state=SignatureState.PENDING).update(
@@ -50,5 +52,18 @@ def confirm(signature: Signature) -> Outcome:
             at=now,
         )
     signature.state = SignatureState.CONFIRMED
+    signature.confirmed_at = now
+    return Outcome.CONFIRMED
+
+
+def _confirm_flagged(signature: Signature, now) -> Outcome:
+    """A flagged signer confirms like any other and is told the same, so a bot learns nothing
+    from the answer; the signature waits, uncounted, for a moderator (who counts it at once if
+    they accept it, since its signer did confirm)."""
+    claimed = Signature.objects.filter(
+        pk=signature.pk, state=SignatureState.FLAGGED, confirmed_at=None
+    ).update(confirmed_at=now)
+    if not claimed:
+        return Outcome.ALREADY_CONFIRMED
     signature.confirmed_at = now
     return Outcome.CONFIRMED

@@ -28,9 +28,37 @@ def normalise_email(raw: str) -> str:
     return info.normalized.lower()
 
 
+def mailbox_domain(normalised_email: str) -> str:
+    """The domain of the mailbox behind the address: googlemail.com is gmail.com, ya.ru is
+    yandex.ru (UNDEU_EMAIL_SAME_DOMAINS)."""
+    domain = normalised_email.rpartition("@")[2]
+    return settings.UNDEU_EMAIL_SAME_DOMAINS.get(domain, domain)
+
+
+def mailbox(normalised_email: str) -> str:
+    """The mailbox an address delivers to, which is what dedupe compares: with the provider's
+    rules applied, a.i.gerim+petition@googlemail.com is aigerim@gmail.com. The address itself is
+    kept as typed for sending; only its mailbox goes into the dedupe key."""
+    local, _at, _domain = normalised_email.rpartition("@")
+    domain = mailbox_domain(normalised_email)
+    if domain in settings.UNDEU_EMAIL_IGNORE_TAGS:
+        local = local.partition("+")[0] or local
+    if domain in settings.UNDEU_EMAIL_IGNORE_DOTS:
+        local = local.replace(".", "") or local
+    return f"{local}@{domain}"
+
+
 def email_digest(normalised_email: str) -> str:
+    """The dedupe key: a keyed hash of the address's mailbox, so the database alone does not
+    say who signed, and one mailbox spelled two ways is one signer."""
     key = settings.UNDEU_EMAIL_HASH_KEY.encode()
-    return hmac.new(key, normalised_email.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, mailbox(normalised_email).encode(), hashlib.sha256).hexdigest()
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two cleaned names are the same person's on a shared address (case and spacing
+    aside)."""
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
 def clean_person_text(raw: str, *, max_length: int) -> str:

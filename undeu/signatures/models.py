@@ -19,9 +19,14 @@ class Signature(models.Model):
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="signatures")
     full_name = models.CharField(_("full name"), max_length=120)
     email = models.EmailField(_("email"), max_length=254)
-    # A keyed hash of the normalised email: the unique constraint on it is the dedupe, so two
-    # simultaneous identical signatures can only ever make one row.
+    # A keyed hash of the address's mailbox (identity.mailbox): the unique constraint on it is
+    # the dedupe, so two simultaneous identical signatures can only ever make one row.
     email_digest = models.CharField(max_length=64, editable=False)
+    # Which of the names allowed on one shared address this is (UNDEU_NAMES_PER_EMAIL); 0 for
+    # everyone on an instance that allows one name per address.
+    email_slot = models.PositiveSmallIntegerField(default=0, editable=False)
+    # The mailbox's domain, for the abuse defences (limits, alerts, bulk invalidation).
+    email_domain = models.CharField(_("email domain"), max_length=253, blank=True)
     country = CountryField(_("country"))
     city = models.CharField(_("city or region"), max_length=120, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
@@ -33,25 +38,46 @@ class Signature(models.Model):
     # SHA-256 of the confirmation token; the token itself is only ever in the email.
     token_digest = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("signed"), default=timezone.now)
+    # When the signer confirmed by email; a flagged signature keeps it while not counted.
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    # Where the request came from, kept for the abuse defences only (limits per address and
+    # network, alerts, bulk invalidation by network); `network` is the /24 or /64.
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    network = models.CharField(_("network"), max_length=49, blank=True)
+    # Why a flagged signature was flagged: limit or check names, comma-separated.
+    flags = models.CharField(_("flagged because"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("signature")
         verbose_name_plural = _("signatures")
         constraints = [
             models.UniqueConstraint(
-                fields=["petition", "email_digest"], name="one_signature_per_email"
+                fields=["petition", "email_digest", "email_slot"], name="one_signature_per_email"
             )
         ]
         indexes = [
             models.Index(
                 fields=["petition", "state", "show_name", "-confirmed_at"],
                 name="signature_recent_public",
-            )
+            ),
+            # The trending job and bulk invalidation read a petition's signatures by time.
+            models.Index(fields=["petition", "created_at"], name="signature_by_time"),
         ]
 
     def __str__(self):
         return f"#{self.pk} on {self.petition_id}"
+
+    @property
+    def signer_confirmed(self) -> bool:
+        """The signer did confirm (counted, or flagged and so waiting for a moderator): what the
+        signer is shown, since a flagged signer sees the same pages as any other."""
+        return self.state == SignatureState.CONFIRMED or (
+            self.state == SignatureState.FLAGGED and self.confirmed_at is not None
+        )
+
+    @property
+    def flag_list(self) -> list[str]:
+        return [flag for flag in self.flags.split(",") if flag]
 
     @property
     def public_name(self) -> str:
@@ -92,6 +118,9 @@ class SignatureEvent(models.Model):
         CONFIRMED = "confirmed", _("confirmed")
         INVALIDATED = "invalidated", _("invalidated")
         WITHDRAWN = "withdrawn", _("withdrawn")
+        # A moderator accepted a flagged signature, or undid an invalidation: counted again.
+        ACCEPTED = "accepted", _("accepted by a moderator")
+        REINSTATED = "reinstated", _("reinstated")
 
     petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="+")
     signature = models.ForeignKey(Signature, null=True, on_delete=models.SET_NULL, related_name="+")

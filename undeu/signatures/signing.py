@@ -2,16 +2,18 @@
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from undeu.core.fast_insert import FastInsert
 from undeu.mail.outbox import queue_email
 from undeu.petitions.models import Petition, PetitionState
-from undeu.signatures.identity import email_digest
+from undeu.signatures.identity import email_digest, mailbox_domain, same_name
 from undeu.signatures.models import Signature, SignatureState
 
 
@@ -42,72 +44,129 @@ _insert_signature = FastInsert(Signature, ignore_conflicts=True)
 @cache
 def _open_petition_sql() -> str:
     table, quote = Petition._meta.db_table, connection.ops.quote_name
-    slug, state = (Petition._meta.get_field(name).column for name in ("slug", "state"))
+    slug, state, defence = (
+        quote(Petition._meta.get_field(name).column) for name in ("slug", "state", "defence")
+    )
     # Identifiers from the model's own metadata, quoted; the values are parameters.
-    return f"SELECT id FROM {quote(table)} WHERE {quote(slug)} = %s AND {quote(state)} = %s"  # noqa: S608
+    return f"SELECT id, {defence} FROM {quote(table)} WHERE {slug} = %s AND {state} = %s"  # noqa: S608
 
 
-def open_petition_id(slug: str) -> int | None:
-    """The id of the open petition at this address, or None (unknown, closed, taken down...).
-    Plain SQL: through the ORM, building this one-line query cost more than running it."""
+def open_petition(slug: str) -> tuple[int, str] | None:
+    """The id and "under attack" mode of the open petition at this address, or None (unknown,
+    closed, taken down...). Plain SQL: through the ORM, building this one-line query cost more
+    than running it."""
     with connection.cursor() as cursor:
         cursor.execute(_open_petition_sql(), [slug, PetitionState.OPEN.value])
         row = cursor.fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else None
 
 
-def sign(petition_id: int, request: SignatureRequest, *, base_url: str) -> None:
-    """Record a pending signature and queue its confirmation email, in one short transaction.
+@dataclass(frozen=True)
+class Origin:
+    """Where a signature came from, kept for the abuse defences."""
+
+    ip_address: str | None = None
+    network: str = ""
+
+
+def sign(
+    petition_id: int,
+    request: SignatureRequest,
+    *,
+    base_url: str,
+    origin: Origin = Origin(),  # frozen, so one shared default is safe
+    flags: Sequence[str] = (),
+) -> None:
+    """Record a pending signature (flagged, uncounted, when `flags` say why) and queue its
+    confirmation email, in one short transaction.
 
     Signing twice with the same email creates nothing new: the person gets an email instead (a
     fresh confirmation link if they never confirmed, or a note that they already signed), and the
-    caller shows the same page either way, so nobody learns from the site who has signed.
+    caller shows the same page either way, so nobody learns from the site who has signed. Where
+    the instance lets a household share an address (UNDEU_NAMES_PER_EMAIL above 1), a new name
+    on it is a new signature, up to that many.
     """
     token, digest = new_token()
     identity = email_digest(request.email)
+    row = {
+        "petition_id": petition_id,
+        "full_name": request.full_name,
+        "email": request.email,
+        "email_digest": identity,
+        "email_domain": mailbox_domain(request.email),
+        "country": request.country,
+        "city": request.city,
+        "language": request.language,
+        "wants_updates": request.wants_updates,
+        "show_name": request.show_name,
+        "token_digest": digest,
+        "created_at": timezone.now(),
+        "ip_address": origin.ip_address,
+        "network": origin.network,
+        "state": SignatureState.FLAGGED if flags else SignatureState.PENDING,
+        "flags": ",".join(flags)[:200],
+    }
     with transaction.atomic():
         # The common case: BEGIN, two INSERTs, COMMIT. The unique constraint is the dedupe; a
         # duplicate is skipped (ON CONFLICT DO NOTHING), not an error, so the transaction goes on.
-        signature_id = _insert_signature(
-            petition_id=petition_id,
-            full_name=request.full_name,
-            email=request.email,
-            email_digest=identity,
-            country=request.country,
-            city=request.city,
-            language=request.language,
-            wants_updates=request.wants_updates,
-            show_name=request.show_name,
-            token_digest=digest,
-            created_at=timezone.now(),
-        )
-        if signature_id is not None:
+        if _insert_signature(**row) is not None:
             _queue(petition_id, request, base_url, token)
             return
-        existing = (
+        existing = list(
             Signature.objects.select_for_update()
             .filter(petition_id=petition_id, email_digest=identity)
-            .values_list("pk", "state")
-            .first()
+            .order_by("email_slot")
+            .values_list("pk", "state", "confirmed_at", "full_name", "email_slot")
         )
-        if existing is None:
-            # What the row clashed with is gone (erased meanwhile), or it was the token (never
-            # in practice): sign again, with a new token.
-            pass
-        elif existing[1] == SignatureState.PENDING:
-            # The first email may be lost; a new link replaces the old one.
-            Signature.objects.filter(pk=existing[0]).update(token_digest=digest)
+        same = _same_signer(existing, request.full_name)
+        if same is not None:
+            pk, state, confirmed_at = same
+            if state == SignatureState.PENDING or (
+                state == SignatureState.FLAGGED and confirmed_at is None
+            ):
+                # The first email may be lost; a new link replaces the old one.
+                Signature.objects.filter(pk=pk).update(token_digest=digest)
+                _queue(petition_id, request, base_url, token)
+            else:
+                _queue(petition_id, request, base_url, None)
+            return
+        slot = _free_slot(existing)
+        if existing and slot is None:
+            _queue(petition_id, request, base_url, None, kind="address_shared_full")
+            return
+        if slot is not None and _insert_signature(**row, email_slot=slot) is not None:
             _queue(petition_id, request, base_url, token)
             return
-        else:
-            _queue(petition_id, request, base_url, None)
-            return
-    sign(petition_id, request, base_url=base_url)
+        # What the row clashed with is gone (erased meanwhile), another name took the free slot
+        # at the same moment, or it was the token (never in practice): sign again.
+    sign(petition_id, request, base_url=base_url, origin=origin, flags=flags)
 
 
-def _queue(petition_id: int, request: SignatureRequest, base_url: str, token: str | None):
+def _same_signer(existing: list, full_name: str) -> tuple[int, str, object] | None:
+    """The signature on this address that is the same signer's: with one name per address,
+    whoever signed with it; on a shared address, the one with the same name."""
+    for pk, state, confirmed_at, name, _slot in existing:
+        if settings.UNDEU_NAMES_PER_EMAIL == 1 or same_name(name, full_name):
+            return pk, state, confirmed_at
+    return None
+
+
+def _free_slot(existing: list) -> int | None:
+    taken = {slot for *_rest, slot in existing}
+    free = [slot for slot in range(settings.UNDEU_NAMES_PER_EMAIL) if slot not in taken]
+    return free[0] if free else None
+
+
+def _queue(
+    petition_id: int,
+    request: SignatureRequest,
+    base_url: str,
+    token: str | None,
+    *,
+    kind: str | None = None,
+):
     context = {"petition_id": petition_id, "base_url": base_url}
     if token is not None:
         context["token"] = token
-    kind = "confirm_signature" if token is not None else "already_signed"
+    kind = kind or ("confirm_signature" if token is not None else "already_signed")
     queue_email(kind, to=request.email, language=request.language, context=context)

@@ -8,11 +8,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from undeu.core.origin import same_origin_forms
+from undeu.defence.modes import SIGNING_PAUSED, effective_mode
+from undeu.defence.screening import screen
+from undeu.petitions.models import DefenceMode
 from undeu.petitions.page import count_context
 from undeu.petitions.views import public_petition, render_petition
 from undeu.signatures.confirming import Outcome, confirm, find_signature
 from undeu.signatures.forms import SignatureForm, read_signature
-from undeu.signatures.signing import open_petition_id, sign
+from undeu.signatures.models import SignatureState
+from undeu.signatures.signing import open_petition, sign
+
+# How long a paused petition asks a signer to wait before trying again.
+PAUSED_RETRY_SECONDS = 600
+# A flagged signature is confirmed like any other (and its signer told the same).
+CONFIRMABLE = (SignatureState.PENDING, SignatureState.FLAGGED)
 
 
 def _redirect(url: str) -> HttpResponseRedirect:
@@ -28,27 +37,45 @@ def base_url(request) -> str:
 @same_origin_forms
 @require_POST
 def sign_petition(request, slug):
-    # The surge's path first: valid data for an open petition is one read and one short write,
-    # with no form or petition object built. Anything else takes the full path below, which
-    # builds the form to say what is wrong, or answers 404, 409 or 410 for the petition.
+    # The surge's path first: valid data for an open petition is one read, the limits' count
+    # and one short write, with no form or petition object built. Anything else takes the full
+    # path below, which builds the form to say what is wrong, or answers 404, 409 or 410.
     signature = read_signature(request.POST, get_language())
     if signature is not None:
-        petition_id = open_petition_id(slug)
-        if petition_id is not None:
-            sign(petition_id, signature, base_url=base_url(request))
-            return _redirect(reverse("signatures:check_email", kwargs={"slug": slug}))
+        found = open_petition(slug)
+        if found is not None:
+            petition_id, petition_mode = found
+            mode = effective_mode(petition_mode)
+            if mode != DefenceMode.PAUSED:
+                _sign(request, petition_id, signature, mode)
+                return _redirect(reverse("signatures:check_email", kwargs={"slug": slug}))
     petition = public_petition(slug)
     form = SignatureForm(request.POST)
     if not petition.is_open:
         form.is_valid()
         form.add_error(None, _("This petition is closed and no longer accepts signatures."))
         return render_petition(request, petition, form, status=409)
+    mode = effective_mode(petition.defence)
+    if mode == DefenceMode.PAUSED:
+        form.is_valid()
+        form.add_error(None, SIGNING_PAUSED)
+        response = render_petition(request, petition, form, status=503)
+        response["Retry-After"] = str(PAUSED_RETRY_SECONDS)
+        add_never_cache_headers(response)
+        # Expected while paused, not a fault: Django would log every one as a server error.
+        response._has_been_logged = True
+        return response
     if not form.is_valid():
         response = render_petition(request, petition, form, status=400)
         add_never_cache_headers(response)
         return response
-    sign(petition.pk, form.signature_request(), base_url=base_url(request))
+    _sign(request, petition.pk, form.signature_request(), mode)
     return _redirect(reverse("signatures:check_email", kwargs={"slug": petition.slug}))
+
+
+def _sign(request, petition_id: int, signature, mode: str) -> None:
+    origin, flags = screen(request, petition_id, signature, mode)
+    sign(petition_id, signature, base_url=base_url(request), origin=origin, flags=flags)
 
 
 @require_GET
@@ -85,10 +112,10 @@ def confirm_signature(request, token):
         + reverse("petitions:detail", kwargs={"slug": petition.slug}),
     }
     status = 200
-    if signature.state == "confirmed":
+    if signature.signer_confirmed:
         context.update(count_context(petition))
         template = "signatures/confirmed.html"
-    elif signature.state == "pending" and petition.accepts_confirmations():
+    elif signature.state in CONFIRMABLE and petition.accepts_confirmations():
         template = "signatures/confirm.html"
     else:
         template = "signatures/not_counted.html"

@@ -1,0 +1,163 @@
+"""Rate limits on signing: per address, per network, per email domain and per petition, each
+with a burst and a sustained window (UNDEU_LIMIT_PER_*).
+
+A signature over a limit is not refused: it is stored flagged and left out of the count, and its
+signer sees the usual pages, so a bot learns nothing from the answer and an honest signer behind
+a busy address loses nothing (a moderator can accept them).
+
+Windows are fixed (the minute, the day...), counted where every process sees the same numbers:
+in Redis when REDIS_URL is set (one pipelined round trip per signature), otherwise in the
+database (one multi-row UPSERT per signature, in its own short transaction so that the row of a
+busy petition is never held locked while a signature commits). If the store fails, signing goes
+on unflagged: a limit must never lose a signature.
+"""
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.db import connection, transaction
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Rule:
+    scope: str  # ip, network, domain, petition
+    limit: int
+    seconds: int
+
+    @property
+    def name(self) -> str:
+        """What a flagged signature's `flags` says: "network-60s"."""
+        return f"{self.scope}-{self.seconds}s"
+
+
+def rules() -> list[Rule]:
+    configured = {
+        "ip": settings.UNDEU_LIMIT_PER_IP,
+        "network": settings.UNDEU_LIMIT_PER_NETWORK,
+        "domain": settings.UNDEU_LIMIT_PER_DOMAIN,
+        "petition": settings.UNDEU_LIMIT_PER_PETITION,
+    }
+    return [
+        Rule(scope, limit, seconds)
+        for scope, rates in configured.items()
+        for limit, seconds in rates
+    ]
+
+
+def tightened(limit: int) -> int:
+    return max(1, math.floor(limit * settings.UNDEU_UNDER_ATTACK_LIMIT_FACTOR))
+
+
+def over_limits(petition_id: int, values: dict[str, str], *, tight: bool = False) -> list[str]:
+    """Count one signature on `petition_id` from `values` (scope -> the address, network or
+    domain; an empty value is not counted) and return the names of the rules it goes over."""
+    checked = [
+        (rule, _key(rule, petition_id, values.get(rule.scope, "")))
+        for rule in rules()
+        if rule.scope == "petition" or values.get(rule.scope)
+    ]
+    if not checked:
+        return []
+    hits = count_hits([(key, rule.seconds) for rule, key in checked])
+    return [
+        rule.name
+        for (rule, key) in checked
+        if hits[key] > (tightened(rule.limit) if tight else rule.limit)
+    ]
+
+
+def count_hits(keys: list[tuple[str, int]]) -> dict[str, int]:
+    """Add one hit to each (key, window seconds) and return each key's hits in its window so
+    far; all zero if the store fails (a limit must never stop what it limits)."""
+    try:
+        return _store().hit(keys)
+    except Exception:
+        logger.exception("the rate-limit store failed; nothing is limited meanwhile")
+        return dict.fromkeys((key for key, _seconds in keys), 0)
+
+
+def window_key(name: str, seconds: int) -> str:
+    """A key for `name` in the current window of `seconds`."""
+    return f"rl:{name}:{seconds}:{int(time.time()) // seconds}"
+
+
+def _key(rule: Rule, petition_id: int, value: str) -> str:
+    subject = "" if rule.scope == "petition" else f":{value}"
+    return window_key(f"{petition_id}:{rule.scope}{subject}", rule.seconds)
+
+
+class RedisStore:
+    def __init__(self, url: str, prefix: str):
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.prefix = prefix
+
+    def hit(self, keys: list[tuple[str, int]]) -> dict[str, int]:
+        pipe = self.client.pipeline(transaction=False)
+        for key, seconds in keys:
+            pipe.incr(f"{self.prefix}:{key}")
+            # Kept one window longer than it counts, then Redis drops it.
+            pipe.expire(f"{self.prefix}:{key}", 2 * seconds, nx=True)
+        results = pipe.execute()
+        return {key: int(results[2 * i]) for i, (key, _seconds) in enumerate(keys)}
+
+    def clear(self) -> None:
+        for key in self.client.scan_iter(f"{self.prefix}:rl:*"):
+            self.client.delete(key)
+
+
+class DatabaseStore:
+    def hit(self, keys: list[tuple[str, int]]) -> dict[str, int]:
+        from undeu.defence.models import RateWindow
+
+        now = int(time.time())
+        # Sorted, so that two signatures lock their shared rows in the same order (PostgreSQL
+        # would otherwise be free to deadlock them).
+        keys = sorted(keys)
+        quote = connection.ops.quote_name
+        table, key, hits, expires = (
+            quote(name) for name in (RateWindow._meta.db_table, "key", "hits", "expires_at")
+        )
+        values = ", ".join(["(%s, 1, %s)"] * len(keys))
+        params = [value for name, seconds in keys for value in (name, now + 2 * seconds)]
+        # Identifiers from the model's metadata, quoted; every value is a parameter.
+        sql = (
+            f"INSERT INTO {table} ({key}, {hits}, {expires}) VALUES {values}"  # noqa: S608
+            f" ON CONFLICT ({key}) DO UPDATE SET {hits} = {table}.{hits} + 1"
+            f" RETURNING {key}, {hits}"
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return dict(cursor.fetchall())
+
+    def clear(self) -> None:
+        from undeu.defence.models import RateWindow
+
+        RateWindow.objects.all().delete()
+
+
+@cache
+def _store():
+    if settings.REDIS_URL:
+        return RedisStore(settings.REDIS_URL, settings.CACHES["default"].get("KEY_PREFIX", ""))
+    return DatabaseStore()
+
+
+def clear() -> None:
+    """Forget every count (tests; an operator after a false alarm)."""
+    _store().clear()
+
+
+def forget_expired() -> int:
+    """Delete the database's finished windows (a periodic job; Redis expires its own)."""
+    from undeu.defence.models import RateWindow
+
+    deleted, _ = RateWindow.objects.filter(expires_at__lt=int(time.time())).delete()
+    return deleted
