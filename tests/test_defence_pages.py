@@ -82,7 +82,9 @@ def test_every_page_renders_for_a_moderator_escaped_and_translated(
     page = moderator_client.get(f"/{language}/moderation/defence/p/park/").content.decode()
     with translation.override(language):
         assert translation.gettext("Flagged signatures") in page
-    assert "bots.example" in page and "honeypot" in page
+    assert "bots.example" in page
+    with translation.override(language):
+        assert translation.gettext("filled in the hidden field that only bots see") in page
 
 
 def test_people_who_are_not_moderators_get_nothing(client, petition, django_user_model):
@@ -215,3 +217,14 @@ def test_dismissing_an_alert_is_audit_logged_once(moderator_client, petition):
     moderator_client.post(f"/kk/moderation/defence/alerts/{alert.pk}/dismiss/")
     assert Alert.objects.get().status == Alert.Status.DISMISSED
     assert AuditEntry.objects.filter(action="defence.alert_dismissed").count() == 1
+
+
+def test_flag_reasons_read_as_words():
+    from undeu.defence.templatetags.defence import flag_label
+
+    with translation.override("en"):
+        assert flag_label("network-60s") == "over the limit for the network in 1 minute"
+        assert flag_label("ip-86400s") == "over the limit for the IP address in 1 day"
+        assert flag_label("petition-7200s") == "over the limit for the petition in 2 hours"
+        assert flag_label("domain-90s") == "over the limit for the email domain in 90 seconds"
+        assert flag_label("something-else") == "something-else"

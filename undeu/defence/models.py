@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from undeu.petitions.models import DefenceMode, Petition
 
@@ -48,9 +49,9 @@ class Alert(models.Model):
         HOUR = "hour", _("Hour")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        DISMISSED = "dismissed", _("Dismissed")
-        ACTED = "acted", _("Acted on")
+        OPEN = "open", pgettext_lazy("alert", "Open")
+        DISMISSED = "dismissed", pgettext_lazy("alert", "Dismissed")
+        ACTED = "acted", pgettext_lazy("alert", "Acted on")
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="alerts")
     dimension = models.CharField(_("what"), max_length=10, choices=Dimension.choices)
