@@ -74,6 +74,8 @@ def main() -> None:
         # each suite starts and whose port it adds: the worker does all of its work.
         "UNDEU_MAIL": "smtp",
         "EMAIL_HOST": "127.0.0.1",
+        # wrk stands for the proxy in front: each signing POST says the address it came from.
+        "UNDEU_TRUSTED_PROXIES": "1",
         "BENCH_ROOT_PID": str(os.getpid()),
     }
     try:

@@ -157,14 +157,15 @@ def insert_sql(petition_id: int, slug: str, count: int) -> str:
     confirmed_at = spread_over_days(count, minutes_before=0)
     created_at = spread_over_days(count, minutes_before=10)
     columns = "petition_id, full_name, email, email_digest, country, city, language,"
-    columns += " wants_updates, show_name, state, token_digest, created_at, confirmed_at"
+    columns += " wants_updates, show_name, state, token_digest, created_at, confirmed_at,"
+    columns += " email_slot, email_domain, network, flags"
     sql = f"""
         INSERT INTO {Signature._meta.db_table} ({columns})
         SELECT {petition_id}, {pick(FIRST_NAMES)} || ' ' || {pick(LAST_NAMES)},
             {literal(slug + "-")} || i || '@example.org', {email_digest},
             {pick([country for country, _ in PLACES])}, {pick([city for _, city in PLACES])},
             CASE WHEN i % 4 = 0 THEN 'ru' ELSE 'kk' END, i % 3 = 0, i % 5 < 3, 'confirmed',
-            {token_digest}, {created_at}, {confirmed_at}
+            {token_digest}, {created_at}, {confirmed_at}, 0, 'example.org', '', ''
         FROM {rows}"""  # noqa: S608 - only numbers and literal()s made here
     if sqlite:
         numbers = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
