@@ -50,7 +50,8 @@ for i in range(12):
 alert = Alert.objects.create(petition=petition, dimension="network", value="203.0.113.0/24",
     signatures=12, expected=1, total=12,
     evidence={{"criteria": {{"network": "203.0.113.0/24"}},
-              "by_hour": [["2026-12-04T10:00:00+00:00", 12]], "states": {{"confirmed": 4, "flagged": 8}}, "related": [["bots.example", 12]]}})
+              "by_hour": [["2026-12-04T10:00:00+00:00", 12]],
+              "states": {{"confirmed": 4, "flagged": 8}}, "related": [["bots.example", 12]]}})
 print("alert", alert.pk)
 """,
     )
