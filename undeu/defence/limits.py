@@ -93,20 +93,30 @@ def _key(rule: Rule, petition_id: int, value: str) -> str:
 
 
 class RedisStore:
+    # One round trip and one command for all of a signature's windows; a window's key expires
+    # one window after it ends.
+    HIT = """
+    local hits = {}
+    for i, key in ipairs(KEYS) do
+      hits[i] = redis.call('INCR', key)
+      if hits[i] == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+    end
+    return hits
+    """
+
     def __init__(self, url: str, prefix: str):
         import redis
 
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.prefix = prefix
+        self.script = self.client.register_script(self.HIT)
 
     def hit(self, keys: list[tuple[str, int]]) -> dict[str, int]:
-        pipe = self.client.pipeline(transaction=False)
-        for key, seconds in keys:
-            pipe.incr(f"{self.prefix}:{key}")
-            # Kept one window longer than it counts, then Redis drops it.
-            pipe.expire(f"{self.prefix}:{key}", 2 * seconds, nx=True)
-        results = pipe.execute()
-        return {key: int(results[2 * i]) for i, (key, _seconds) in enumerate(keys)}
+        hits = self.script(
+            keys=[f"{self.prefix}:{key}" for key, _seconds in keys],
+            args=[2 * seconds for _key, seconds in keys],
+        )
+        return {key: int(n) for (key, _seconds), n in zip(keys, hits, strict=True)}
 
     def clear(self) -> None:
         for key in self.client.scan_iter(f"{self.prefix}:rl:*"):
