@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from undeu.defence import trending
@@ -156,3 +158,16 @@ def test_the_alert_pages_show_the_evidence_in_each_language(petition, honest, mo
         with translation.override(language):
             assert translation.gettext("Email domain") in html
         assert f"/{language}/moderation/defence/p/park/bulk/?domain=kazmail.example" in html
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query planner")
+def test_the_job_reads_each_petition_by_time_from_the_index(petition):
+    """Its cost follows what was signed in the window, not the whole table."""
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as queries:
+        trending.find_unusual(now)
+    window = next(q["sql"] for q in queries.captured_queries if "COUNT" in q["sql"].upper())
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + window)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "signature_by_time (petition_id=? AND created_at>? AND created_at<?)" in plan, plan
