@@ -9,8 +9,11 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 
 from undeu.defence import trending
+from undeu.delivery.models import ThresholdReached
+from undeu.delivery.thresholds import record_thresholds
 from undeu.defence.models import Alert, BulkAction
 from undeu.mail.models import OutgoingEmail
+from undeu.petitions.goals import next_goal
 from undeu.signatures.counting import recount, stored_count
 from undeu.signatures.models import Signature, SignatureState
 
@@ -43,9 +46,17 @@ def moderator_client(django_user_model):
     return client
 
 
+def standing(petition) -> bool:
+    """Whether the petition stands above its threshold, as the periodic job records it."""
+    record_thresholds()
+    return ThresholdReached.objects.filter(petition=petition, reverted_at=None).exists()
+
+
 def test_an_attack_from_one_network_is_flagged_found_and_undone(
-    client, petition, moderator_client, django_capture_on_commit_callbacks
+    client, petition, moderator_client, django_capture_on_commit_callbacks, settings
 ):
+    # A threshold the honest signers alone do not reach.
+    settings.UNDEU_THRESHOLDS = [(HONEST + 10, "response")]
     # The attack: 1,000 signatures within a minute from addresses in 203.0.113.0/24, each
     # with its own plausible email; honest signers meanwhile from 40 other networks.
     for i in range(ATTACK):
@@ -65,6 +76,8 @@ def test_an_attack_from_one_network_is_flagged_found_and_undone(
     assert honest.count() == HONEST and set(honest.values_list("state", flat=True)) == {S.CONFIRMED}
     assert stored_count(petition.pk) == HONEST + by_state[S.CONFIRMED]
     assert recount(petition.pk) == 0
+    assert standing(petition)  # the attack's first minute carried it over the threshold
+    assert next_goal(stored_count(petition.pk)) == 100
 
     # The moderator sees the alert, with the evidence.
     trending.raise_alerts()
@@ -98,6 +111,8 @@ def test_an_attack_from_one_network_is_flagged_found_and_undone(
     assert action.state == BulkAction.State.DONE and action.changed == ATTACK
     assert stored_count(petition.pk) == HONEST
     assert recount(petition.pk) == 0
+    assert not standing(petition)
+    assert not standing(petition) and next_goal(stored_count(petition.pk)) == 50
     assert Alert.objects.get(pk=alert.pk).status == Alert.Status.ACTED
     progress = moderator_client.get(response["Location"]).content.decode()
     assert f'<progress id="progress" max="{ATTACK}" value="{ATTACK}">' in progress
@@ -108,9 +123,11 @@ def test_an_attack_from_one_network_is_flagged_found_and_undone(
     assert stored_count(petition.pk) == HONEST + by_state[S.CONFIRMED]
     assert Signature.objects.filter(state=S.FLAGGED).count() == by_state[S.FLAGGED]
     assert recount(petition.pk) == 0
+    assert standing(petition)
     with django_capture_on_commit_callbacks(execute=True):
         moderator_client.post(
             start.replace("&amp;", "&"), {"kind": "invalidate", "reason": "again"}
         )
     assert stored_count(petition.pk) == HONEST
     assert recount(petition.pk) == 0
+    assert not standing(petition)
