@@ -9,9 +9,9 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
 
 from undeu.defence import trending
+from undeu.defence.models import Alert, BulkAction
 from undeu.delivery.models import ThresholdReached
 from undeu.delivery.thresholds import record_thresholds
-from undeu.defence.models import Alert, BulkAction
 from undeu.mail.models import OutgoingEmail
 from undeu.petitions.goals import next_goal
 from undeu.signatures.counting import recount, stored_count
