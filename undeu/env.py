@@ -5,6 +5,7 @@ start-up with a message that names the variable instead of surfacing later as
 a confusing error in a request.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -146,3 +147,33 @@ def env_mapping(name: str, default: str) -> dict[str, str]:
             )
         mapping[key] = value
     return mapping
+
+
+def env_ip_ports(name: str, *, default_port: int) -> list[tuple[str, int]]:
+    """IP addresses, each with an optional port, as "10.0.0.53,10.0.0.54:5353,[2001:db8::53]:53";
+    an empty value means none. Addresses only: a host name would itself need resolving."""
+    pairs = []
+    for item in env_list(name):
+        try:
+            pairs.append(_ip_port(item, default_port))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must look like 10.0.0.53,10.0.0.54:5353,[2001:db8::53]:53 (IP addresses,"
+                f" each optionally with a port); got {item!r}"
+            ) from None
+    return pairs
+
+
+def _ip_port(item: str, default_port: int) -> tuple[str, int]:
+    if item.startswith("["):  # [IPv6] or [IPv6]:port
+        address, bracket, rest = item[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise ValueError(item)
+        port = rest[1:] if rest else str(default_port)
+    elif item.count(":") == 1:  # IPv4:port
+        address, _, port = item.partition(":")
+    else:  # IPv4, or a bare IPv6 address
+        address, port = item, str(default_port)
+    if not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(item)
+    return str(ipaddress.ip_address(address)), int(port)

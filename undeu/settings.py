@@ -15,6 +15,7 @@ from undeu.env import (
     env_bool,
     env_float,
     env_int,
+    env_ip_ports,
     env_list,
     env_mapping,
     env_rates,
@@ -196,6 +197,11 @@ UNDEU_MAIL_MARK_EVERY = env_int("UNDEU_MAIL_MARK_EVERY", 10, minimum=1)
 UNDEU_WORKER_NICE = env_int("UNDEU_WORKER_NICE", 19, minimum=0)
 # Refuse signatures from throwaway email domains (signatures/disposable.py).
 UNDEU_REFUSE_DISPOSABLE_EMAIL = env_bool("UNDEU_REFUSE_DISPOSABLE_EMAIL", True)
+# Refuse signatures from email domains DNS says cannot receive mail (signatures/deliverability.py):
+# off by default, since it makes signing wait on a resolver. Empty servers: the system's own.
+UNDEU_CHECK_EMAIL_DNS = env_bool("UNDEU_CHECK_EMAIL_DNS", False)
+UNDEU_DNS_SERVERS = env_ip_ports("UNDEU_DNS_SERVERS", default_port=53)
+UNDEU_DNS_TIMEOUT_SECONDS = env_float("UNDEU_DNS_TIMEOUT_SECONDS", 2.0, minimum=0.01)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGES = [("kk", _("Kazakh")), ("ru", _("Russian")), ("en", _("English"))]

@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from undeu.signatures.country_field import CountryField, CountrySelect
+from undeu.signatures.deliverability import refuse_undeliverable
 from undeu.signatures.disposable import refuse_disposable
 from undeu.signatures.identity import clean_person_text, normalise_email
 from undeu.signatures.signing import SignatureRequest
@@ -91,7 +92,8 @@ def clean_full_name(raw: str) -> str:
 
 
 def clean_signer_email(raw: str) -> str:
-    return refuse_disposable(normalise_email(raw))
+    # The list before DNS: a throwaway domain is refused without waiting on a resolver.
+    return refuse_undeliverable(refuse_disposable(normalise_email(raw)))
 
 
 def clean_city(raw: str) -> str:
