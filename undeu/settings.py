@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "undeu.core.permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -289,6 +290,20 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# --- Permissions-Policy (undeu/core/permissions_policy.py) ---------------------------------
+# Browser features switched off for every page and every frame in it: () allows nobody. The
+# advertising ones (browsing-topics and friends) keep Chrome from using visits here to profile
+# visitors; FLoC's interest-cohort is gone and Chrome reports it as an unknown feature.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "attribution-reporting", "bluetooth", "browsing-topics", "camera",
+        "display-capture", "geolocation", "gyroscope", "hid", "idle-detection",
+        "join-ad-interest-group", "magnetometer", "microphone", "midi", "payment",
+        "run-ad-auction", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+    )
+}  # fmt: skip
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

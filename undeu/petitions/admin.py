@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from undeu.petitions.models import Petition, PetitionVersion, Target
 
@@ -28,3 +29,5 @@ class PetitionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [PetitionVersionInline, TargetInline]
     readonly_fields = ["signature_count"]
+    # A video link typed without a scheme is taken as https:// (Django 6's default already).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

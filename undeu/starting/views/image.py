@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from undeu.core.middleware import accepts_files
 from undeu.starting import images
 from undeu.starting.forms import ImageForm
 from undeu.starting.models import PetitionImageText
@@ -34,15 +35,18 @@ def _image_page(request, petition, form, *, status=200):
     )
 
 
+# The picture and the rest of the form (its descriptions).
+MAX_REQUEST_BYTES = images.MAX_BYTES + 256 * 1024
+
+
+@accepts_files(MAX_REQUEST_BYTES)
 @csrf_exempt
 def image(request, pk):
     """Refuse an upload that is too large from its Content-Length, before Django reads and
     stores the body (the CSRF check would read it); then the normal, CSRF-protected view."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if request.method == "POST" and length > images.MAX_BYTES + 256 * 1024:
+    # A Content-Length that is not a number was answered 400 already (core/middleware.py).
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if request.method == "POST" and length > MAX_REQUEST_BYTES:
         return _image_too_large(request, pk)
     return _image(request, pk)
 
