@@ -71,6 +71,7 @@ messages: install
 		--ignore=.venv --ignore=var --ignore=tests --ignore=bench
 
 test: install-test translations lint
+	$(PY) -m bandit -c pyproject.toml -r undeu -q
 	$(TEST_ENV) $(PY) manage.py check --fail-level WARNING
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING

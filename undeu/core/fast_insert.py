@@ -36,7 +36,7 @@ class FastInsert:
         pk = quote(self.model._meta.pk.column)
         # Identifiers from the model's own metadata, quoted; every value is a parameter.
         return (
-            f"INSERT INTO {quote(self.model._meta.db_table)} ({columns}) "  # noqa: S608
+            f"INSERT INTO {quote(self.model._meta.db_table)} ({columns}) "  # noqa: S608  # nosec B608
             f"VALUES ({placeholders}){conflict} RETURNING {pk}"
         )
 

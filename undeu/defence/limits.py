@@ -139,7 +139,7 @@ class DatabaseStore:
         params = [value for name, seconds in keys for value in (name, now + 2 * seconds)]
         # Identifiers from the model's metadata, quoted; every value is a parameter.
         sql = (
-            f"INSERT INTO {table} ({key}, {hits}, {expires}) VALUES {values}"  # noqa: S608
+            f"INSERT INTO {table} ({key}, {hits}, {expires}) VALUES {values}"  # noqa: S608  # nosec B608
             f" ON CONFLICT ({key}) DO UPDATE SET {hits} = {table}.{hits} + 1"
             f" RETURNING {key}, {hits}"
         )

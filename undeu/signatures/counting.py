@@ -75,7 +75,7 @@ def _snapshot(petition_id: int) -> tuple[int, int, int]:
     signatures, shards = quote(Signature._meta.db_table), quote(CountShard._meta.db_table)
     # Identifiers from the models' metadata, quoted; the values are parameters.
     sql = (
-        f"SELECT (SELECT COUNT(*) FROM {signatures} WHERE petition_id = %s AND state = %s),"  # noqa: S608
+        f"SELECT (SELECT COUNT(*) FROM {signatures} WHERE petition_id = %s AND state = %s),"  # noqa: S608  # nosec B608
         f" (SELECT COALESCE(SUM(value), 0) FROM {shards} WHERE petition_id = %s),"
         f" (SELECT repairs FROM {shards} WHERE petition_id = %s AND shard = 0)"
     )

@@ -49,7 +49,7 @@ class CountrySelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         attributes = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
         selected = value if isinstance(value, str) else ""
-        return mark_safe(  # noqa: S308 - every name and value is escaped above
+        return mark_safe(  # noqa: S308 - every name and value is escaped above  # nosec B308 B703
             f"<select{flatatt(attributes)}>{options_html(self.language, selected)}</select>"
         )
 
