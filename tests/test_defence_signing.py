@@ -297,3 +297,43 @@ def test_the_switch_from_the_shell_is_audit_logged(petition):
     ]
     with pytest.raises(Exception, match="No petition"):
         call_command("under_attack", "off", "--petition", "nowhere")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_a_signature_and_its_limit_counts_commit_once(
+    client, petition, monkeypatch, settings
+):
+    """SQLite's writers take turns: counting the limits in the signature's own transaction
+    saves a commit and a turn at the lock. PostgreSQL counts them in a transaction of their own,
+    so a busy petition's row is never locked while a signature commits."""
+    from django.db import connections
+
+    connection = connections["default"]
+    settings.UNDEU_TASKS = "database"  # as in production: the worker sends, not the request
+    commits = []
+    original = type(connection)._commit
+
+    def counted(self):
+        commits.append(1)
+        return original(self)
+
+    monkeypatch.setattr(type(connection), "_commit", counted)
+    assert post(client).status_code == 303
+    assert Signature.objects.get().state == SignatureState.PENDING
+    assert RateWindow.objects.filter(key__contains=":petition:").exists()
+    assert len(commits) == (1 if connection.vendor == "sqlite" else 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_limit_store_inside_the_signatures_transaction_loses_nothing(
+    client, petition, monkeypatch
+):
+    def broken(self, keys):
+        from django.db import connection, transaction
+
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM no_such_table")
+
+    monkeypatch.setattr(limits.DatabaseStore, "hit", broken)
+    assert post(client).status_code == 303
+    assert Signature.objects.get().state == SignatureState.PENDING

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from undeu.core.origin import same_origin_forms
+from undeu.defence import limits
 from undeu.defence.modes import SIGNING_PAUSED, effective_mode
 from undeu.defence.screening import screen
 from undeu.petitions.models import DefenceMode
@@ -74,8 +75,9 @@ def sign_petition(request, slug):
 
 
 def _sign(request, petition_id: int, signature, mode: str) -> None:
-    origin, flags = screen(request, petition_id, signature, mode)
-    sign(petition_id, signature, base_url=base_url(request), origin=origin, flags=flags)
+    with limits.with_signature():
+        origin, flags = screen(request, petition_id, signature, mode)
+        sign(petition_id, signature, base_url=base_url(request), origin=origin, flags=flags)
 
 
 @require_GET
