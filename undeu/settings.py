@@ -78,7 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "undeu.core.permissions_policy.PermissionsPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -291,17 +291,21 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# --- Permissions-Policy (undeu/core/permissions_policy.py) ---------------------------------
-# Browser features switched off for every page and every frame in it: () allows nobody. The
-# advertising ones (browsing-topics and friends) keep Chrome from using visits here to profile
-# visitors; FLoC's interest-cohort is gone and Chrome reports it as an unknown feature.
+# --- Permissions-Policy (django-permissions-policy) -----------------------------------------
+# Browser features no page uses, switched off for every page and every frame in it (an embedded
+# video player, or a script that found its way in, cannot ask for the camera, the visitor's
+# position or a payment): () allows nobody. browsing-topics and shared-storage keep Chrome from
+# using visits here to profile visitors. Only features browsers still know: the library refuses
+# others at start-up (Chrome dropped FLoC's interest-cohort and the ad auctions' features). What
+# the pages use keeps the browser's default: fullscreen and picture-in-picture for video
+# frames, clipboard-write for the copy button.
 PERMISSIONS_POLICY = {
     feature: []
     for feature in (
-        "accelerometer", "attribution-reporting", "bluetooth", "browsing-topics", "camera",
-        "display-capture", "geolocation", "gyroscope", "hid", "idle-detection",
-        "join-ad-interest-group", "magnetometer", "microphone", "midi", "payment",
-        "run-ad-auction", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+        "accelerometer", "bluetooth", "browsing-topics", "camera", "display-capture",
+        "geolocation", "gyroscope", "hid", "idle-detection", "local-fonts", "magnetometer",
+        "microphone", "midi", "payment", "screen-wake-lock", "serial", "shared-storage",
+        "shared-storage-select-url", "usb", "xr-spatial-tracking",
     )
 }  # fmt: skip
 
