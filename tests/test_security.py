@@ -21,6 +21,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from tests.url_world import every_pattern, fill, make_world
+from undeu.signatures.models import Signature
 
 pytestmark = pytest.mark.django_db
 LANGUAGES = ("kk", "ru", "en")
@@ -183,8 +184,6 @@ def test_a_clean_multipart_form_is_still_read(client, petition, no_limits):
     )
     response = client.generic("POST", "/en/p/park/sign/", body, content_type)
     assert response.status_code in {200, 303}, response.content[:500]
-    from undeu.signatures.models import Signature
-
     assert Signature.objects.get().full_name == "Әйгерім Сапарова"
 
 
