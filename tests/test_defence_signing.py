@@ -300,28 +300,38 @@ def test_the_switch_from_the_shell_is_audit_logged(petition):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_on_sqlite_a_signature_and_its_limit_counts_commit_once(
-    client, petition, monkeypatch, settings
-):
+def test_a_signature_and_its_limit_counts_commit_once(client, petition, monkeypatch, settings):
     """SQLite's writers take turns: counting the limits in the signature's own transaction
-    saves a commit and a turn at the lock. PostgreSQL counts them in a transaction of their own,
-    so a busy petition's row is never locked while a signature commits."""
+    saves a commit and a turn at the lock. PostgreSQL counts them in a statement of its own in
+    autocommit, so a busy petition's row is never locked while a signature commits, and the
+    count costs one round trip, not BEGIN, UPSERT and COMMIT. No savepoint either way."""
     from django.db import connections
+    from django.test.utils import CaptureQueriesContext
 
     connection = connections["default"]
     settings.UNDEU_TASKS = "database"  # as in production: the worker sends, not the request
     commits = []
     original = type(connection)._commit
+    upserts_in_transaction = []
 
     def counted(self):
         commits.append(1)
         return original(self)
 
+    def watch(execute, sql, params, many, context):
+        if RateWindow._meta.db_table in sql:
+            upserts_in_transaction.append(connection.in_atomic_block)
+        return execute(sql, params, many, context)
+
     monkeypatch.setattr(type(connection), "_commit", counted)
-    assert post(client).status_code == 303
+    with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(watch):
+        assert post(client).status_code == 303
     assert Signature.objects.get().state == SignatureState.PENDING
     assert RateWindow.objects.filter(key__contains=":petition:").exists()
-    assert len(commits) == (1 if connection.vendor == "sqlite" else 2)
+    assert len(commits) == 1
+    assert upserts_in_transaction == [connection.vendor == "sqlite"]
+    statements = " ".join(q["sql"] for q in queries.captured_queries).upper()
+    assert statements.count("SAVEPOINT") == (2 if connection.vendor == "sqlite" else 0)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -257,3 +257,17 @@ def test_ordinary_providers_are_not_throwaway_and_the_check_can_be_turned_off(
     assert not any(is_disposable(d) for d in ("gmail.com", "mail.ru", "yandex.kz", "inbox.kz"))
     settings.UNDEU_REFUSE_DISPOSABLE_EMAIL = False
     assert post_signature(client, petition, email="someone@mailinator.com").status_code == 303
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_the_check_email_page_is_found_beside_the_signing_address(language):
+    from django.urls import reverse
+    from django.utils import translation
+
+    from undeu.signatures.views import check_email_path
+
+    with translation.override(language):
+        sign = reverse("signatures:sign", kwargs={"slug": "park-2026"})
+        assert check_email_path(sign) == reverse(
+            "signatures:check_email", kwargs={"slug": "park-2026"}
+        )

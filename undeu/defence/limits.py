@@ -160,6 +160,12 @@ class DatabaseStore:
             f" ON CONFLICT ({key}) DO UPDATE SET {hits} = {table}.{hits} + 1"
             f" RETURNING {key}, {hits}"
         )
+        if not connection.in_atomic_block:
+            # PostgreSQL: one statement in autocommit is a transaction of its own, one round
+            # trip instead of three (BEGIN, the UPSERT, COMMIT).
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return dict(cursor.fetchall())
         # A savepoint inside the signature's transaction: if the UPSERT fails, the signature
         # is still stored (unflagged) and committed.
         with transaction.atomic(), connection.cursor() as cursor:

@@ -106,7 +106,9 @@ def sign(
         "state": SignatureState.FLAGGED if flags else SignatureState.PENDING,
         "flags": ",".join(flags)[:200],
     }
-    with transaction.atomic():
+    # No savepoint when the caller's transaction holds this one (SQLite counts the limits in
+    # it): a failure here fails the whole request anyway, and a savepoint is two statements more.
+    with transaction.atomic(savepoint=False):
         # The common case: BEGIN, two INSERTs, COMMIT. The unique constraint is the dedupe; a
         # duplicate is skipped (ON CONFLICT DO NOTHING), not an error, so the transaction goes on.
         if _insert_signature(**row) is not None:

@@ -31,6 +31,12 @@ def _redirect(url: str) -> HttpResponseRedirect:
     return response
 
 
+def check_email_path(sign_path: str) -> str:
+    """The "check your email" page beside this signing address: `reverse` costs a tenth of a
+    signature's whole request (a test holds the two equal)."""
+    return sign_path.removesuffix("sign/") + "check-email/"
+
+
 def base_url(request) -> str:
     return settings.SITE_URL or f"{request.scheme}://{request.get_host()}"
 
@@ -49,7 +55,7 @@ def sign_petition(request, slug):
             mode = effective_mode(petition_mode)
             if mode != DefenceMode.PAUSED:
                 _sign(request, petition_id, signature, mode)
-                return _redirect(reverse("signatures:check_email", kwargs={"slug": slug}))
+                return _redirect(check_email_path(request.path))
     petition = public_petition(slug)
     form = SignatureForm(request.POST)
     if not petition.is_open:
