@@ -43,6 +43,19 @@ PLACES += [("KZ", "Ақтөбе"), ("KZ", "Павлодар"), ("KZ", "Атыр�
 PLACES += [("KZ", "Өскемен"), ("KZ", "Тараз"), ("KZ", "Алматы"), ("KZ", "Астана")]
 PLACES += [("KZ", ""), ("KZ", "Қостанай"), ("RU", "Москва"), ("UZ", "Ташкент")]
 PLACES += [("KG", "Бишкек"), ("DE", "Berlin"), ("TR", "İstanbul"), ("RU", "Омбы")]
+REGION_OF_CITY = {
+    "Алматы": "KZ-75",
+    "Астана": "KZ-71",
+    "Шымкент": "KZ-79",
+    "Қарағанды": "KZ-35",
+    "Ақтөбе": "KZ-15",
+    "Павлодар": "KZ-55",
+    "Атырау": "KZ-23",
+    "Семей": "KZ-10",
+    "Өскемен": "KZ-63",
+    "Тараз": "KZ-31",
+    "Қостанай": "KZ-39",
+}
 # A digest is the row number in 8 hex digits and then 56 hex digits of a random string, taken
 # at an offset that cycles over TAIL_SPAN: distinct, 64 characters like a SHA-256, and cheap to
 # make in SQL (a random digest per row, md5 or sha256 in PostgreSQL, doubled its insert time).
@@ -156,14 +169,15 @@ def insert_sql(petition_id: int, slug: str, count: int) -> str:
     token_digest = f"{hex8} || substr({literal(tail())}, 1 + i % {TAIL_SPAN}, 56)"
     confirmed_at = spread_over_days(count, minutes_before=0)
     created_at = spread_over_days(count, minutes_before=10)
-    columns = "petition_id, full_name, email, email_digest, country, city, language,"
+    columns = "petition_id, full_name, email, email_digest, country, region, city, language,"
     columns += " wants_updates, show_name, state, token_digest, created_at, confirmed_at,"
     columns += " email_slot, email_domain, network, flags"
     sql = f"""
         INSERT INTO {Signature._meta.db_table} ({columns})
         SELECT {petition_id}, {pick(FIRST_NAMES)} || ' ' || {pick(LAST_NAMES)},
             {literal(slug + "-")} || i || '@example.org', {email_digest},
-            {pick([country for country, _ in PLACES])}, {pick([city for _, city in PLACES])},
+            {pick([country for country, _ in PLACES])}, {pick([region_of(p) for p in PLACES])},
+            {pick([city for _, city in PLACES])},
             CASE WHEN i % 4 = 0 THEN 'ru' ELSE 'kk' END, i % 3 = 0, i % 5 < 3, 'confirmed',
             {token_digest}, {created_at}, {confirmed_at}, 0, 'example.org', '', ''
         FROM {rows}"""  # noqa: S608 - only numbers and literal()s made here
@@ -171,6 +185,10 @@ def insert_sql(petition_id: int, slug: str, count: int) -> str:
         numbers = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
         sql = numbers % count + sql
     return sql
+
+
+def region_of(place: tuple[str, str]) -> str:
+    return REGION_OF_CITY.get(place[1], "") if place[0] == "KZ" else ""
 
 
 def tail() -> str:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from undeu.signatures.forms import SignatureForm, read_signature
 
-FIELDS = ("full_name", "email", "country", "city", "wants_updates", "show_name")
+FIELDS = ("full_name", "email", "country", "region", "city", "wants_updates", "show_name")
 ODD_TEXT = [
     "",
     " ",
@@ -34,6 +34,10 @@ ODD_TEXT = [
     "false",
     "0",
     "true",
+    "KZ-75",
+    "KZ-62",
+    "kz-75",
+    "KZ-99",
 ]
 text = st.one_of(st.sampled_from(ODD_TEXT), st.text(max_size=40))
 

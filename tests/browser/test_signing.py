@@ -83,7 +83,15 @@ def test_sign_and_confirm(new_context, site, mailbox, signer):
     form.get_by_label(t("Full name"), exact=True).fill(signer.full_name)
     form.get_by_label(t("Email"), exact=True).fill(signer.email)
     expect(form.get_by_label(t("Country"), exact=True)).to_have_value("KZ")
-    form.get_by_label(t("City or region (optional)"), exact=True).fill(signer.city)
+    region = form.get_by_label(t("Region of Kazakhstan (optional)"), exact=True)
+    if signer.javascript:
+        # Only signers in Kazakhstan are asked for its region.
+        form.get_by_label(t("Country"), exact=True).select_option("RU")
+        expect(region).to_be_hidden()
+        form.get_by_label(t("Country"), exact=True).select_option("KZ")
+    expect(region).to_be_visible()
+    region.select_option("KZ-75")
+    form.get_by_label(t("City or town (optional)"), exact=True).fill(signer.city)
     form.get_by_label(t("Show my name on the petition page"), exact=True).check()
     form.get_by_role("button", name=t("Sign"), exact=True).click()
 
@@ -94,6 +102,7 @@ def test_sign_and_confirm(new_context, site, mailbox, signer):
         "state": "pending",
         "full_name": signer.full_name,
         "city": signer.city,
+        "region": "KZ-75",
         "country": "KZ",
         "language": language,
         "show_name": 1,
@@ -152,7 +161,7 @@ def test_bad_input_shows_translated_errors_and_keeps_what_was_typed(page, site, 
     page.goto("/kk/p/open-city-budget/")
     form = page.locator("form.sign-form")
     form.get_by_label(t("Email"), exact=True).fill("not-an-email")
-    form.get_by_label(t("City or region (optional)"), exact=True).fill("Алматы")
+    form.get_by_label(t("City or town (optional)"), exact=True).fill("Алматы")
     form.get_by_label(t("Email me about this petition"), exact=True).check()
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         form.get_by_role("button", name=t("Sign"), exact=True).click()
@@ -168,7 +177,7 @@ def test_bad_input_shows_translated_errors_and_keeps_what_was_typed(page, site, 
     expect(form.get_by_label(t("Full name"), exact=True)).to_have_value("")
     expect(form.get_by_label(t("Email"), exact=True)).to_have_value("not-an-email")
     expect(form.get_by_label(t("Country"), exact=True)).to_have_value("KZ")
-    expect(form.get_by_label(t("City or region (optional)"), exact=True)).to_have_value("Алматы")
+    expect(form.get_by_label(t("City or town (optional)"), exact=True)).to_have_value("Алматы")
     expect(form.get_by_label(t("Email me about this petition"), exact=True)).to_be_checked()
 
     # A name without letters is refused too, with its own message; the rest is still kept.
@@ -179,6 +188,6 @@ def test_bad_input_shows_translated_errors_and_keeps_what_was_typed(page, site, 
     expect(page.locator("#id_full_name_error")).to_have_text(t("Enter your name."))
     expect(page.locator("html")).to_have_attribute("lang", "kk")
     expect(form.get_by_label(t("Full name"), exact=True)).to_have_value("12345")
-    expect(form.get_by_label(t("City or region (optional)"), exact=True)).to_have_value("Алматы")
+    expect(form.get_by_label(t("City or town (optional)"), exact=True)).to_have_value("Алматы")
     assert mailbox.messages_to("not-an-email") == []
     assert site.signature("not-an-email") is None

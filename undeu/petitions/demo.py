@@ -66,16 +66,16 @@ We ask the city to build a network of protected bike lanes, starting with the st
 lead to schools and universities."""
 
 SIGNERS = [
-    ("Айгерім Сапарова", "Астана"),
-    ("Данияр Омаров", "Астана"),
-    ("Мария Ким", "Астана"),
-    ("Ерлан Жақсылықов", "Қарағанды"),
-    ("Анна Петрова", "Астана"),
-    ("Нұрлан Бекұлы", ""),
-    ("Асель Тулегенова", "Алматы"),
-    ("John Smith", "Astana"),
-    ("Гүлнар Әбенова", "Астана"),
-    ("Тимур Ахметов", "Косшы"),
+    ("Айгерім Сапарова", "KZ-71", "Астана"),
+    ("Данияр Омаров", "KZ-71", "Астана"),
+    ("Мария Ким", "KZ-71", "Астана"),
+    ("Ерлан Жақсылықов", "KZ-35", "Қарағанды"),
+    ("Анна Петрова", "KZ-71", "Астана"),
+    ("Нұрлан Бекұлы", "", ""),
+    ("Асель Тулегенова", "KZ-75", "Алматы"),
+    ("John Smith", "KZ-71", "Astana"),
+    ("Гүлнар Әбенова", "KZ-71", "Астана"),
+    ("Тимур Ахметов", "KZ-11", "Косшы"),
 ]
 
 
@@ -96,7 +96,7 @@ def _petition(slug, *, starter, primary, video="", days_ago=30, updated_days_ago
 def _confirmed_signatures(petition, count, *, now):
     rows = []
     for i in range(count):
-        name, city = SIGNERS[i % len(SIGNERS)]
+        name, region, city = SIGNERS[i % len(SIGNERS)]
         email = f"demo-signer-{petition.slug}-{i}@example.invalid"
         rows.append(
             Signature(
@@ -105,6 +105,7 @@ def _confirmed_signatures(petition, count, *, now):
                 email=email,
                 email_digest=email_digest(email),
                 country="KZ",
+                region=region,
                 city=city,
                 language="kk" if i % 2 else "ru",
                 show_name=i % 3 != 2,

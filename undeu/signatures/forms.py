@@ -10,6 +10,8 @@ from undeu.signatures.country_field import CountryField, CountrySelect
 from undeu.signatures.deliverability import refuse_undeliverable
 from undeu.signatures.disposable import refuse_disposable
 from undeu.signatures.identity import clean_person_text, normalise_email
+from undeu.signatures.regions import COUNTRY as REGIONS_COUNTRY
+from undeu.signatures.regions import REGIONS
 from undeu.signatures.signing import SignatureRequest
 
 REQUIRED = {"required": _("This field is required.")}
@@ -36,8 +38,19 @@ class SignatureForm(forms.Form):
         },
         widget=CountrySelect(attrs={"autocomplete": "country"}),
     )
+    # Kazakhstan's regions feed the map of counts by region; other countries' signers leave it
+    # (the script hides it from them, and the server drops it for any other country).
+    region = forms.ChoiceField(
+        label=_("Region of Kazakhstan (optional)"),
+        required=False,
+        choices=[("", "—"), *REGIONS],
+        error_messages={"invalid_choice": _("Choose a region from the list.")},
+        widget=forms.Select(
+            attrs={"autocomplete": "address-level1", "data-for-country": REGIONS_COUNTRY}
+        ),
+    )
     city = forms.CharField(
-        label=_("City or region (optional)"),
+        label=_("City or town (optional)"),
         required=False,
         max_length=2000,
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
@@ -67,6 +80,10 @@ class SignatureForm(forms.Form):
 
     def clean_city(self):
         return clean_city(self.cleaned_data["city"])
+
+    def clean(self):
+        cleaned = super().clean()
+        return _region_for_country(cleaned) if "region" in cleaned else cleaned
 
     def signature_request(self) -> SignatureRequest:
         return _signature_request(self.cleaned_data, self.language)
@@ -116,7 +133,14 @@ def read_signature(data, language: str) -> SignatureRequest | None:
             cleaned[name] = _CLEAN_AFTER[name](value) if name in _CLEAN_AFTER else value
     except ValidationError:
         return None
-    return _signature_request(cleaned, language)
+    return _signature_request(_region_for_country(cleaned), language)
+
+
+def _region_for_country(cleaned: dict) -> dict:
+    """A region only for the country it belongs to."""
+    if cleaned.get("country") != REGIONS_COUNTRY:
+        cleaned["region"] = ""
+    return cleaned
 
 
 def _signature_request(cleaned: dict, language: str) -> SignatureRequest:
@@ -124,6 +148,7 @@ def _signature_request(cleaned: dict, language: str) -> SignatureRequest:
         full_name=cleaned["full_name"],
         email=cleaned["email"],
         country=cleaned["country"],
+        region=cleaned["region"],
         city=cleaned["city"],
         wants_updates=cleaned["wants_updates"],
         show_name=cleaned["show_name"],

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from undeu.petitions.models import Petition
+from undeu.signatures import regions
 
 
 class SignatureState(models.TextChoices):
@@ -28,6 +29,11 @@ class Signature(models.Model):
     # The mailbox's domain, for the abuse defences (limits, alerts, bulk invalidation).
     email_domain = models.CharField(_("email domain"), max_length=253, blank=True)
     country = CountryField(_("country"))
+    # A region of Kazakhstan by its ISO 3166-2 code (regions.py), for the counts by region;
+    # kept when a signature is anonymised, so those counts still add up.
+    region = models.CharField(
+        _("region"), max_length=regions.MAX_LENGTH, blank=True, default="", db_default=""
+    )
     city = models.CharField(_("city or region"), max_length=120, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     wants_updates = models.BooleanField(_("wants emails about this petition"), default=False)

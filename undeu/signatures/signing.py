@@ -26,6 +26,7 @@ class SignatureRequest:
     wants_updates: bool
     show_name: bool
     language: str
+    region: str = ""  # ISO 3166-2 code of a region of Kazakhstan (regions.py), or ""
 
 
 def token_digest(token: str) -> str:
@@ -95,6 +96,7 @@ def sign(
         "email_digest": identity,
         "email_domain": mailbox_domain(request.email),
         "country": request.country,
+        "region": request.region,
         "city": request.city,
         "language": request.language,
         "wants_updates": request.wants_updates,

@@ -35,6 +35,17 @@
     });
   });
 
+  // A field only for one country (the regions of Kazakhstan): hidden while another is chosen.
+  // Without this script it stays visible, and the server ignores it for other countries.
+  document.querySelectorAll("[data-for-country]").forEach(function (field) {
+    var country = field.form && field.form.elements.namedItem("country");
+    var row = field.closest("p");
+    if (!country || !row) return;
+    function follow() { row.hidden = country.value !== field.getAttribute("data-for-country"); }
+    country.addEventListener("change", follow);
+    follow();
+  });
+
   // "Cookie settings" links reopen the banner on pages that have it, instead of navigating.
   document.querySelectorAll("[data-open-consent]").forEach(function (link) {
     link.addEventListener("click", function (event) {
