@@ -77,8 +77,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Every answer's security headers come from these four, so they stand before the signing
+    # lane, which answers a valid signature without the rest (signatures/lane.py).
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "undeu.core.csp.SiteCSPMiddleware",
+    "undeu.signatures.lane.SigningLaneMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -91,8 +96,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After MessageMiddleware: it explains its redirect with a message.
     "undeu.accounts.middleware.StaffTwoFactorMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "undeu.core.csp.SiteCSPMiddleware",
     "undeu.petitions.views.RemovedPetitionMiddleware",
 ]
 
