@@ -71,6 +71,20 @@ def environ_for(path: str, body: bytes) -> dict:
     }
 
 
+def database_server_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend so far (0 on SQLite)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def toggle_instrumentation(state: str) -> None:
     """callgrind_control switches this process's instrumentation (valgrind runs it)."""
     import subprocess
@@ -138,10 +152,12 @@ def main() -> None:
         profiler.enable()
     if options.callgrind:
         toggle_instrumentation("on")
+    server = database_server_cpu()
     cpu, wall = time.process_time(), time.perf_counter()
     for i in range(first, first + options.requests):
         one(i)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    server = database_server_cpu() - server
     if options.callgrind:
         toggle_instrumentation("off")
     if profiler is not None:
@@ -150,6 +166,8 @@ def main() -> None:
     print(f"{database}: {options.requests} signatures, answers {statuses}")
     print(f"CPU per signature: {cpu / options.requests * 1000:.3f} ms")
     print(f"wall per signature: {wall / options.requests * 1000:.3f} ms")
+    if options.postgresql:
+        print(f"PostgreSQL server CPU per signature: {server / options.requests * 1000:.3f} ms")
     if profiler is not None:
         import pstats
 
