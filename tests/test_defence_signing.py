@@ -347,3 +347,56 @@ def test_a_failing_limit_store_inside_the_signatures_transaction_loses_nothing(
     monkeypatch.setattr(limits.DatabaseStore, "hit", broken)
     assert post(client).status_code == 303
     assert Signature.objects.get().state == SignatureState.PENDING
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_counts_commit_without_waiting_for_the_disk(client, petition):
+    """The limit counts are advice: their transaction does not wait for a flush of the log, so
+    a signature waits for one flush (its own), not two. Only that transaction: the session, and
+    so the signature's commit, keeps synchronous_commit on."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert post(client).status_code == 303
+    upserts = [q["sql"] for q in queries.captured_queries if RateWindow._meta.db_table in q["sql"]]
+    assert len(upserts) == 1
+    assert upserts[0].startswith("SET LOCAL synchronous_commit TO OFF; INSERT")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+    assert RateWindow.objects.filter(key__contains=":petition:").get().hits == 1
+    assert Signature.objects.get().state == SignatureState.PENDING
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_failing_count_leaves_the_connection_usable(client, petition, monkeypatch):
+    """The two statements are one implicit transaction: if the UPSERT fails, both roll back and
+    the connection is idle, not stuck in a failed transaction, so the signature is stored."""
+    from django.db import connection
+
+    failing = "SET LOCAL synchronous_commit TO OFF; SELECT 1/0; "
+    monkeypatch.setattr(limits, "_ASYNC_COMMIT", failing)
+    assert post(client).status_code == 303
+    assert Signature.objects.get().state == SignatureState.PENDING
+    assert not RateWindow.objects.exists()
+    assert connection.connection.info.transaction_status == 0  # psycopg's IDLE
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_with_server_side_binding_the_count_is_a_single_statement():
+    """Server-side binding (an operator's option) cannot send two statements at once: the
+    count is then one ordinary statement in autocommit."""
+    from types import SimpleNamespace
+
+    import psycopg
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        assert limits._takes_several_statements(cursor)
+    # What Django's cursor wraps under server_side_binding: psycopg's own, server-binding one.
+    server_binding = psycopg.Cursor(connection.connection)
+    assert not limits._takes_several_statements(SimpleNamespace(cursor=server_binding))
