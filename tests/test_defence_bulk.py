@@ -37,7 +37,7 @@ def add(petition, n, *, ip="192.0.2.1", domain="example.org", name="Айгері
             origin=Origin(ip, network_of(ip)),
             flags=["ip-60s"] if state == S.FLAGGED else (),
         )
-        signature = Signature.objects.get(email=email)
+        signature = Signature.objects.for_email(email).get()
         if at is not None:
             Signature.objects.filter(pk=signature.pk).update(created_at=at)
         if state in (S.CONFIRMED, S.FLAGGED):
