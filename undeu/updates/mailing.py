@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from undeu.datarights.rights import not_suppressed
 from undeu.mail.outbox import queue_email
 from undeu.petitions.models import Petition
 from undeu.signatures.models import Signature, SignatureState
@@ -61,14 +62,16 @@ def enqueue_batch(mailing_id: int, *, after_id: int) -> None:
 
 
 def _recipients(mailing: Mailing) -> list[tuple[int, str, str]]:
+    # Not to a mailbox that stopped all emails (datarights), whatever each signature asked.
+    signatures = Signature.objects.filter(
+        petition_id=mailing.petition_id,
+        state=SignatureState.CONFIRMED,
+        wants_updates=True,
+        id__gt=mailing.last_signature_id,
+        id__lte=mailing.until_signature_id,
+    )
     return list(
-        Signature.objects.filter(
-            petition_id=mailing.petition_id,
-            state=SignatureState.CONFIRMED,
-            wants_updates=True,
-            id__gt=mailing.last_signature_id,
-            id__lte=mailing.until_signature_id,
-        )
+        not_suppressed(signatures)
         .order_by("id")
         .values_list("id", "email", "language")[: settings.UNDEU_MAILING_BATCH]
     )
