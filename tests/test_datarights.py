@@ -523,7 +523,12 @@ def test_erasing_leaves_nothing_that_identifies_the_signer(
     assert response.status_code == 200
     page = response.content.decode()
     assert translated("kk", "Everything is erased") in page
-    keeps_digest = translated("kk", "Because you asked us to stop all emails")
+    keeps_digest = translated(
+        "kk",
+        "Because you asked us to stop all emails, we keep one thing: a fingerprint of your "
+        "address (a keyed hash, not the address itself), so that we can go on not emailing "
+        "you. It tells nobody who you are.",
+    )
     assert (keeps_digest in page) is stop_first
 
     stored = everything()
