@@ -7,6 +7,7 @@ import json
 import re
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -114,7 +115,7 @@ def test_see_download_stop_withdraw_and_erase_in_kazakh(page, site, mailbox):
     with page.expect_download() as download:
         page.get_by_role("button", name=t("Download my data"), exact=True).click()
     assert download.value.suggested_filename == "my-signatures.json"
-    data = json.loads(open(download.value.path(), encoding="utf-8").read())
+    data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert [s["petition"]["title"] for s in data["signatures"]] == [park, bikes]
     assert {(s["full_name"], s["email"]) for s in data["signatures"]} == {(NAME, EMAIL)}
     assert [s["wants_emails_about_the_petition"] for s in data["signatures"]] == [True, True]
