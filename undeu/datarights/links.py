@@ -66,7 +66,6 @@ def request_link(normalised_email: str, *, language: str, base_url: str) -> None
         link = AccessLink.objects.create(
             token_digest=digest,
             email_digest=email_digest(normalised_email),
-            language=language,
             created_at=now,
             expires_at=now + link_lifetime(),
         )

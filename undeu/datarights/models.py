@@ -16,7 +16,6 @@ class AccessLink(models.Model):
 
     token_digest = models.CharField(max_length=64, unique=True, editable=False)
     email_digest = models.CharField(max_length=64, db_index=True, editable=False)
-    language = models.CharField(max_length=8)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)
     # The first time the page was opened (audit-logged once, not on every reload).
