@@ -213,3 +213,25 @@ def test_people_waiting_for_a_link_go_before_a_mailing_queued_earlier(petition, 
     assert send_batch(limit=1) == 1
     assert mail.outbox[0].to == ["waiting@example.com"]
     assert send_batch() == 3
+
+
+@pytest.mark.django_db
+def test_every_email_carries_its_mailboxs_keyed_hash_and_old_rows_get_theirs():
+    """The address is encrypted and cannot be searched: erasing a signer's data and stopping
+    their emails find their emails by the hash their signatures carry."""
+    import importlib
+
+    from django.apps import apps
+
+    from undeu.mail.outbox import queue_email
+    from undeu.signatures.identity import email_digest
+
+    first = queue_email("x", to="A.Igerim+petition@GoogleMail.com", language="kk", context={})
+    second = queue_email("x", to="aigerim@gmail.com", language="kk", context={}, bulk=True)
+    assert {m.recipient_digest for m in OutgoingEmail.objects.filter(pk__in=[first, second])} == {
+        email_digest("aigerim@gmail.com")
+    }
+    OutgoingEmail.objects.filter(pk=first).update(recipient_digest="")
+    migration = importlib.import_module("undeu.mail.migrations.0004_recipient_digest")
+    migration.fill_digests(apps, None)
+    assert OutgoingEmail.objects.get(pk=first).recipient_digest == email_digest("aigerim@gmail.com")

@@ -20,6 +20,7 @@ from django.urls import URLResolver, get_resolver, resolve
 from django.utils import timezone, translation
 
 from tests.conftest import signature_request
+from undeu.datarights.links import request_link
 from undeu.defence import bulk
 from undeu.defence.models import Alert
 from undeu.mail.models import OutgoingEmail
@@ -49,6 +50,7 @@ class World:
     draft: Petition  # the starter's
     confirm_token: str
     unsubscribe_token: str
+    rights_token: str  # a link to the signatures of reader@example.com (datarights)
     report: AbuseReport
     alert: Alert
     flagged: Signature  # kept, not counted: it tripped the honeypot
@@ -89,6 +91,8 @@ def make_world(make_petition) -> World:
         base_url="http://testserver",
     )
     reader = Signature.objects.for_email("reader@example.com").get()
+    request_link("reader@example.com", language="kk", base_url="http://testserver")
+    rights_token = OutgoingEmail.objects.latest("pk").context["token"]
     report = AbuseReport.objects.create(petition=petition, reason="spam", text="Спам <b>x</b>")
     sign(
         petition.pk,
@@ -122,6 +126,7 @@ def make_world(make_petition) -> World:
         draft=draft,
         confirm_token=confirm_token,
         unsubscribe_token=unsubscribe_token(reader.pk),
+        rights_token=rights_token,
         report=report,
         alert=alert,
         flagged=flagged,
@@ -183,7 +188,7 @@ def parameter_value(route: str, name: str, converter: str, world: World) -> str:
         "pk": world.draft.pk,
         "position": 1,
         "language": world.draft.primary_language,
-        "token": world.unsubscribe_token if "unsubscribe" in route else world.confirm_token,
+        "token": _token(route, world),
         "app_label": "petitions",
         "url": "no-such-page/",
         "content_type_id": ContentType.objects.get_for_model(Petition).pk,
@@ -208,6 +213,14 @@ def parameter_value(route: str, name: str, converter: str, world: World) -> str:
     if name.endswith("_id"):
         return str(_first_pk_of_model_named(name.removesuffix("_id")) or 1)
     return {"int": "1", "slug": petition_slug}.get(converter, "x")
+
+
+def _token(route: str, world: World) -> str:
+    if "unsubscribe" in route:
+        return world.unsubscribe_token
+    if "my-signatures/" in route:
+        return world.rights_token
+    return world.confirm_token
 
 
 def _first_pk(app_label: str, model_name: str):

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "undeu.updates",
     "undeu.delivery",
     "undeu.defence",
+    "undeu.datarights",
     # After undeu.accounts, whose templates override allauth's.
     "allauth",
     "allauth.account",
@@ -381,6 +382,11 @@ UNDEU_RECENT_SIGNERS = env_int("UNDEU_RECENT_SIGNERS", 10, minimum=0)
 UNDEU_THRESHOLDS = env_thresholds("UNDEU_THRESHOLDS", "50000:response")
 # Emails to opted-in signers (updates, outcomes) are queued this many at a time.
 UNDEU_MAILING_BATCH = env_int("UNDEU_MAILING_BATCH", 500, minimum=1)
+# Data rights without an account (undeu/datarights): how long an emailed link to a signer's
+# signatures works, and how many links one client address and one mailbox may ask for.
+UNDEU_DATARIGHTS_LINK_HOURS = env_int("UNDEU_DATARIGHTS_LINK_HOURS", 24, minimum=1)
+UNDEU_DATARIGHTS_LIMIT_PER_IP = env_rates("UNDEU_DATARIGHTS_LIMIT_PER_IP", "10/hour,30/day")
+UNDEU_DATARIGHTS_LIMIT_PER_EMAIL = env_rates("UNDEU_DATARIGHTS_LIMIT_PER_EMAIL", "3/hour,10/day")
 # The deadline a new petition starts with, in days (a starter may change or remove it).
 UNDEU_DEFAULT_DEADLINE_DAYS = env_int("UNDEU_DEFAULT_DEADLINE_DAYS", 180, minimum=1)
 # Moderation: how long a moderator's edit lock lasts, when a waiting petition counts as overdue,

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from undeu.datarights.links import forget_expired_links
 from undeu.defence import bulk, limits, trending
 from undeu.delivery.thresholds import record_thresholds
 from undeu.mail.outbox import release_expired_leases
@@ -30,4 +31,5 @@ PERIODIC_JOBS = [
     PeriodicJob("trending", settings.UNDEU_TRENDING_SECONDS, trending.raise_alerts),
     PeriodicJob("resume-bulk-actions", 60, bulk.resume_stalled),
     PeriodicJob("rate-windows", 60, limits.forget_expired),
+    PeriodicJob("datarights-links", 600, forget_expired_links),
 ]

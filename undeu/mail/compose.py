@@ -18,6 +18,8 @@ def _confirm_signature(message) -> dict:
     context["confirm_url"] = context["base_url"] + reverse(
         "signatures:confirm", kwargs={"token": message.context["token"]}
     )
+    # Where a signer can later see, withdraw or erase their signatures without an account.
+    context["rights_url"] = context["base_url"] + reverse("datarights:request")
     return context
 
 

@@ -30,6 +30,11 @@ class OutgoingEmail(models.Model):
         _("priority"), choices=Priority.choices, default=Priority.PERSON_WAITING
     )
     to = EncryptedEmailField(max_length=254)
+    # The keyed hash of the recipient's mailbox (signatures/identity.py): the encrypted address
+    # cannot be searched, and a signer who erases their data or stops all emails is found by it.
+    recipient_digest = models.CharField(
+        max_length=64, blank=True, default="", db_default="", db_index=True
+    )
     language = models.CharField(max_length=8)
     context = EncryptedJSONField(default=dict)
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)

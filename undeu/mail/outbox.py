@@ -14,6 +14,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.core.mail.backends.filebased import EmailBackend as FileBackend
 from django.db import transaction
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from undeu.core.fast_insert import FastInsert
 from undeu.mail.models import OutgoingEmail
+from undeu.signatures.identity import email_digest, normalise_email
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +39,23 @@ def _lease() -> timedelta:
 _insert_message = FastInsert(OutgoingEmail)
 
 
-def queue_email(kind: str, *, to: str, language: str, context: dict, bulk: bool = False) -> int:
+def queue_email(
+    kind: str,
+    *,
+    to: str,
+    language: str,
+    context: dict,
+    bulk: bool = False,
+    recipient_digest: str | None = None,
+) -> int:
     """Queue an email in the caller's transaction; its id. `bulk` (one of a mailing to many) is
-    sent after every email a person is waiting for, whenever they were queued."""
+    sent after every email a person is waiting for, whenever they were queued. A caller that has
+    the mailbox's keyed hash already (signing) gives it, saving its computation."""
     now = timezone.now()
     message_id = _insert_message(
         kind=kind,
         to=to,
+        recipient_digest=recipient_digest if recipient_digest is not None else digest_of(to),
         language=language,
         context=context,
         priority=OutgoingEmail.Priority.BULK if bulk else OutgoingEmail.Priority.PERSON_WAITING,
@@ -54,6 +66,16 @@ def queue_email(kind: str, *, to: str, language: str, context: dict, bulk: bool 
         # Development and tests without a worker: background work runs when the change commits.
         transaction.on_commit(lambda: _deliver_quietly(message_id))
     return message_id
+
+
+def digest_of(address: str) -> str:
+    """The keyed hash of an address's mailbox, as signatures are deduplicated by; an address the
+    signing form would refuse is hashed as it is, lower-cased."""
+    try:
+        normalised = normalise_email(address)
+    except ValidationError:
+        normalised = address.strip().lower()
+    return email_digest(normalised)
 
 
 def _deliver_quietly(message_id: int) -> None:

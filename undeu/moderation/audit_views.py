@@ -18,6 +18,13 @@ ACTION_LABELS = {
     "petition.close": _("Closed"),
     "abuse_report.dismiss": _("Abuse report dismissed"),
     "abuse_report.acted": _("Abuse reports acted on"),
+    "datarights.link_requested": _("A signer asked for a link to their signatures"),
+    "datarights.link_opened": _("A signer opened the link to their signatures"),
+    "datarights.downloaded": _("A signer downloaded their data"),
+    "datarights.withdrawn": _("A signer withdrew their signature"),
+    "datarights.emails_stopped": _("A signer stopped all emails"),
+    "datarights.emails_allowed": _("A signer allowed emails again"),
+    "datarights.erased": _("A signer erased their data"),
 }
 
 

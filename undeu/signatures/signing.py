@@ -114,7 +114,7 @@ def sign(
         # The common case: BEGIN, two INSERTs, COMMIT. The unique constraint is the dedupe; a
         # duplicate is skipped (ON CONFLICT DO NOTHING), not an error, so the transaction goes on.
         if _insert_signature(**row) is not None:
-            _queue(petition_id, request, base_url, token)
+            _queue(petition_id, request, identity, base_url, token)
             return
         existing = list(
             Signature.objects.select_for_update()
@@ -130,16 +130,16 @@ def sign(
             ):
                 # The first email may be lost; a new link replaces the old one.
                 Signature.objects.filter(pk=pk).update(token_digest=digest)
-                _queue(petition_id, request, base_url, token)
+                _queue(petition_id, request, identity, base_url, token)
             else:
-                _queue(petition_id, request, base_url, None)
+                _queue(petition_id, request, identity, base_url, None)
             return
         slot = _free_slot(existing)
         if existing and slot is None:
-            _queue(petition_id, request, base_url, None, kind="address_shared_full")
+            _queue(petition_id, request, identity, base_url, None, kind="address_shared_full")
             return
         if slot is not None and _insert_signature(**row, email_slot=slot) is not None:
-            _queue(petition_id, request, base_url, token)
+            _queue(petition_id, request, identity, base_url, token)
             return
         # What the row clashed with is gone (erased meanwhile), another name took the free slot
         # at the same moment, or it was the token (never in practice): sign again.
@@ -164,6 +164,7 @@ def _free_slot(existing: list) -> int | None:
 def _queue(
     petition_id: int,
     request: SignatureRequest,
+    identity: str,
     base_url: str,
     token: str | None,
     *,
@@ -173,4 +174,10 @@ def _queue(
     if token is not None:
         context["token"] = token
     kind = kind or ("confirm_signature" if token is not None else "already_signed")
-    queue_email(kind, to=request.email, language=request.language, context=context)
+    queue_email(
+        kind,
+        to=request.email,
+        language=request.language,
+        context=context,
+        recipient_digest=identity,
+    )

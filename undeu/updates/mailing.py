@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from undeu.datarights.rights import not_suppressed
 from undeu.mail.outbox import queue_email
 from undeu.petitions.models import Petition
 from undeu.signatures.models import Signature, SignatureState
@@ -60,17 +61,19 @@ def enqueue_batch(mailing_id: int, *, after_id: int) -> None:
         logger.exception("could not enqueue mailing %s; it will be resumed", mailing_id)
 
 
-def _recipients(mailing: Mailing) -> list[tuple[int, str, str]]:
+def _recipients(mailing: Mailing) -> list[tuple[int, str, str, str]]:
+    # Not to a mailbox that stopped all emails (datarights), whatever each signature asked.
+    signatures = Signature.objects.filter(
+        petition_id=mailing.petition_id,
+        state=SignatureState.CONFIRMED,
+        wants_updates=True,
+        id__gt=mailing.last_signature_id,
+        id__lte=mailing.until_signature_id,
+    )
     return list(
-        Signature.objects.filter(
-            petition_id=mailing.petition_id,
-            state=SignatureState.CONFIRMED,
-            wants_updates=True,
-            id__gt=mailing.last_signature_id,
-            id__lte=mailing.until_signature_id,
-        )
+        not_suppressed(signatures)
         .order_by("id")
-        .values_list("id", "email", "language")[: settings.UNDEU_MAILING_BATCH]
+        .values_list("id", "email", "language", "email_digest")[: settings.UNDEU_MAILING_BATCH]
     )
 
 
@@ -113,13 +116,14 @@ def send_batch(mailing_id: int, after_id: int) -> bool:
         )
         if not claimed:
             return False  # another worker queued this batch and carries on
-        for signature_id, email, language in recipients:
+        for signature_id, email, language, digest in recipients:
             queue_email(
                 mailing.kind,
                 to=email,
                 language=language,
                 context=_email_context(mailing, signature_id),
                 bulk=True,
+                recipient_digest=digest,
             )
         transaction.on_commit(lambda: enqueue_batch(mailing_id, after_id=last_id))
     return True
