@@ -471,6 +471,10 @@ LOGGING = {
     },
     "root": {"handlers": ["stderr"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own handlers (a console one when DEBUG is on, runserver's request lines)
+        # would bypass the redacting filter: everything goes through the one handler above.
+        "django": {"level": "INFO"},
+        "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         # Django logs every 4xx with the full path, which carries confirmation tokens.
         "django.request": {"level": "ERROR"},
         "django.security.DisallowedHost": {"level": "ERROR"},

@@ -46,9 +46,7 @@ def redact_sql(sql: str) -> str:
             parts.append(sql[i:])
             break
         before = sql[quote - 1] if quote > 0 else ""
-        escapes = before in ("e", "E") and (
-            quote < 2 or not _IDENTIFIER.match(sql[quote - 2])
-        )
+        escapes = before in ("e", "E") and (quote < 2 or not _IDENTIFIER.match(sql[quote - 2]))
         parts.append(sql[i:quote])
         j = quote + 1
         while j < end:
