@@ -12,8 +12,14 @@ from django.utils import timezone
 
 from tests.conftest import HOSTILE, signature_request
 from undeu.core.periodic import PERIODIC_JOBS
+from undeu.defence.models import Alert
 from undeu.mail.models import OutgoingEmail
-from undeu.privacy.addresses import erase_expired, erase_old_addresses, forget_sent_emails
+from undeu.privacy.addresses import (
+    erase_alert_addresses,
+    erase_expired,
+    erase_old_addresses,
+    forget_sent_emails,
+)
 from undeu.privacy.models import ErasureProgress
 from undeu.signatures.models import Signature
 from undeu.signatures.signing import Origin, sign
@@ -104,6 +110,37 @@ def test_sent_emails_are_deleted_after_the_setting(petition, settings):
         assert forget_sent_emails(batch=1) == 1
     # An email still waiting to go out is never deleted.
     assert list(OutgoingEmail.objects.values_list("to", flat=True)) == ["s2@example.com"]
+
+
+def test_an_alert_about_one_address_keeps_only_its_network(petition, settings):
+    settings.UNDEU_IP_RETENTION_DAYS = 30
+    start = timezone.now()
+    common = {"petition": petition, "signatures": 50, "expected": 2.0, "total": 60}
+    with time_machine.travel(start, tick=False):
+        alert = Alert.objects.create(
+            dimension=Alert.Dimension.IP,
+            value="203.0.113.9",
+            evidence={"criteria": {"network": "203.0.113.9"}, "share": 0.8},
+            **common,
+        )
+        v6 = Alert.objects.create(
+            dimension=Alert.Dimension.IP, value="2001:db8::9", evidence={}, **common
+        )
+        domain = Alert.objects.create(
+            dimension=Alert.Dimension.DOMAIN, value="bots.example", evidence={}, **common
+        )
+    with time_machine.travel(start + timedelta(days=29), tick=False):
+        assert erase_alert_addresses() == 0
+    with time_machine.travel(start + timedelta(days=31), tick=False):
+        assert erase_alert_addresses() == 2
+        assert erase_alert_addresses() == 0
+    alert.refresh_from_db()
+    assert alert.value == "203.0.113.0/24"
+    assert alert.evidence == {"criteria": {"network": "203.0.113.0/24"}, "share": 0.8}
+    v6.refresh_from_db()
+    assert v6.value == "2001:db8::/64"
+    domain.refresh_from_db()
+    assert domain.value == "bots.example"
 
 
 def test_the_jobs_are_periodic():

@@ -89,8 +89,8 @@ class SignerDataAdmin:
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        shown = request.method in ("GET", "HEAD") and response.status_code == 200
-        if shown and can_view_signer_data(request.user):
+        # A 200 shows the row (a saved change answers with a redirect instead).
+        if response.status_code == 200 and can_view_signer_data(request.user):
             self.log_shown(request, self.get_object(request, object_id))
         return response
 

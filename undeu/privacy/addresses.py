@@ -8,8 +8,9 @@ primary key, instead of scanning the table or needing an index on the signing pa
 It stops at the first signature not yet due, so one that is due but behind it waits for the
 next run rather than being skipped.
 
-Sent emails keep their recipient's address in the outbox; they are deleted after
-UNDEU_SENT_EMAIL_DAYS (the message itself was emptied when it was sent).
+An alert about one address names it: after the same time (since it was last seen) the alert
+keeps only the address's network. Sent emails keep their recipient's address in the outbox;
+they are deleted after UNDEU_SENT_EMAIL_DAYS (the message itself was emptied when it was sent).
 """
 
 from datetime import timedelta
@@ -19,6 +20,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from undeu.defence.client import network_of
+from undeu.defence.models import Alert
 from undeu.mail.models import OutgoingEmail
 from undeu.privacy.models import ErasureProgress
 from undeu.signatures.models import Signature
@@ -64,6 +67,25 @@ def erase_old_addresses(*, batch: int = BATCH) -> int:
             return erased
 
 
+def erase_alert_addresses() -> int:
+    """Alerts about one address, last seen before the cutoff, keep only its network."""
+    cutoff = timezone.now() - timedelta(days=settings.UNDEU_IP_RETENTION_DAYS)
+    old = Alert.objects.filter(dimension=Alert.Dimension.IP, updated_at__lt=cutoff).exclude(
+        value__contains="/"
+    )
+    erased = 0
+    for alert in old:
+        try:
+            network = network_of(alert.value)
+        except ValueError:
+            network = ""
+        criteria = {**alert.evidence.get("criteria", {}), "network": network}
+        erased += Alert.objects.filter(pk=alert.pk, value=alert.value).update(
+            value=network or "…", evidence={**alert.evidence, "criteria": criteria}
+        )
+    return erased
+
+
 def forget_sent_emails(*, batch: int = BATCH) -> int:
     """Delete sent and given-up emails older than the setting, in batches; how many."""
     cutoff = timezone.now() - timedelta(days=settings.UNDEU_SENT_EMAIL_DAYS)
@@ -81,5 +103,5 @@ def forget_sent_emails(*, batch: int = BATCH) -> int:
 
 
 def erase_expired() -> int:
-    """The periodic job: both of the above."""
-    return erase_old_addresses() + forget_sent_emails()
+    """The periodic job: all of the above."""
+    return erase_old_addresses() + erase_alert_addresses() + forget_sent_emails()
