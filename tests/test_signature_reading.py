@@ -3,12 +3,22 @@ input: the same SignatureRequest for valid data, and no answer (so the form spea
 
 import pytest
 from django.http import QueryDict
+from django.test import override_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from undeu.signatures.forms import SignatureForm, read_signature
 
-FIELDS = ("full_name", "email", "country", "region", "city", "wants_updates", "show_name")
+FIELDS = (
+    "full_name",
+    "email",
+    "country",
+    "region",
+    "city",
+    "wants_updates",
+    "show_name",
+    "age_confirmed",
+)
 ODD_TEXT = [
     "",
     " ",
@@ -56,6 +66,21 @@ def test_the_quick_reading_and_the_form_agree_on_every_input(values, language):
     data = QueryDict(mutable=True)
     data.update(values)
     assert read_signature(data, language) == form_answer(data, language)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.fixed_dictionaries(
+        {"full_name": st.just("Айгерім Сапарова"), "email": st.just("a@example.com")},
+        optional={"country": st.just("KZ"), "age_confirmed": text},
+    ),
+    language=st.sampled_from(["kk", "ru", "en"]),
+)
+def test_with_the_age_checkbox_required_they_still_agree(values, language):
+    data = QueryDict(mutable=True)
+    data.update(values)
+    with override_settings(UNDEU_REQUIRE_AGE_CHECKBOX=True):
+        assert read_signature(data, language) == form_answer(data, language)
 
 
 @pytest.mark.parametrize("language", ["kk", "ru", "en"])

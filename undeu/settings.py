@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "undeu.delivery",
     "undeu.defence",
     "undeu.datarights",
+    "undeu.privacy",
     # After undeu.accounts, whose templates override allauth's.
     "allauth",
     "allauth.account",
@@ -456,14 +457,42 @@ UNDEU_BULK_BATCH = env_int("UNDEU_BULK_BATCH", 500, minimum=1)
 # Extra addresses (a team mailbox) that get the moderators' alert emails.
 UNDEU_ALERT_EMAILS = env_list("UNDEU_ALERT_EMAILS")
 
-# --- Logging: to stderr, never with personal data (see undeu.core.logging) -------------------
+# --- Signer privacy (undeu/privacy) --------------------------------------------------------
+# Days a signature's IP address and network are kept for the abuse defences before a periodic
+# job erases them (user agents are never stored).
+UNDEU_IP_RETENTION_DAYS = env_int("UNDEU_IP_RETENTION_DAYS", 30, minimum=1)
+# Sent (and given-up) emails, with their recipient's address, are deleted after this many days.
+UNDEU_SENT_EMAIL_DAYS = env_int("UNDEU_SENT_EMAIL_DAYS", 30, minimum=1)
+# Days after a petition closes (or is delivered, if later) before its signatures are anonymised
+# (names and emails erased, counts by country and region kept); the starter and moderators are
+# told this many days before.
+UNDEU_SIGNATURE_RETENTION_DAYS = env_int("UNDEU_SIGNATURE_RETENTION_DAYS", 180, minimum=1)
+UNDEU_RETENTION_NOTICE_DAYS = env_int("UNDEU_RETENTION_NOTICE_DAYS", 14, minimum=1)
+# The age below which signers are asked to have a parent's consent, and whether the signing form
+# requires a checkbox saying so.
+UNDEU_SIGNER_MIN_AGE = env_int("UNDEU_SIGNER_MIN_AGE", 16, minimum=1)
+UNDEU_REQUIRE_AGE_CHECKBOX = env_bool("UNDEU_REQUIRE_AGE_CHECKBOX", False)
+# Who runs this instance and how to reach them about personal data (the privacy page says so):
+# an email address or a web address.
+UNDEU_OPERATOR_NAME = env_str("UNDEU_OPERATOR_NAME", SITE_NAME)
+UNDEU_PRIVACY_CONTACT = env_str("UNDEU_PRIVACY_CONTACT").strip()
+
+# --- Logging: to stderr, never with personal data (see undeu/privacy/redaction.py) ----------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # On the handler, so it sees every logger's records (SQL with its values included).
+    "filters": {"redact": {"()": "undeu.privacy.redaction.RedactPersonalData"}},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["stderr"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own handlers (a console one when DEBUG is on, runserver's request lines)
+        # would bypass the redacting filter: everything goes through the one handler above.
+        "django": {"level": "INFO"},
+        "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         # Django logs every 4xx with the full path, which carries confirmation tokens.
         "django.request": {"level": "ERROR"},
         "django.security.DisallowedHost": {"level": "ERROR"},

@@ -6,6 +6,7 @@ from django.urls import include, path
 from undeu.core import views as core_views
 from undeu.mail import views as mail_views
 from undeu.petitions import views as petition_views
+from undeu.privacy import views as privacy_views
 from undeu.starting.views import media as starting_media
 
 urlpatterns = [
@@ -29,7 +30,7 @@ urlpatterns += i18n_patterns(
     path("", include("undeu.delivery.urls")),
     path("", include("undeu.datarights.urls")),
     path("cookies/", core_views.cookie_settings, name="cookie_settings"),
-    path("privacy/", core_views.privacy, name="privacy"),
+    path("privacy/", privacy_views.privacy, name="privacy"),
     prefix_default_language=True,
 )
 

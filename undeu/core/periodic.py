@@ -10,6 +10,7 @@ from undeu.defence import bulk, limits, trending
 from undeu.delivery.thresholds import record_thresholds
 from undeu.mail.outbox import release_expired_leases
 from undeu.petitions.lifecycle import close_expired
+from undeu.privacy import addresses, retention
 from undeu.signatures.counting import recount_all, refresh_sort_counts
 from undeu.updates.mailing import resume_stalled_mailings
 
@@ -32,4 +33,6 @@ PERIODIC_JOBS = [
     PeriodicJob("resume-bulk-actions", 60, bulk.resume_stalled),
     PeriodicJob("rate-windows", 60, limits.forget_expired),
     PeriodicJob("datarights-links", 600, forget_expired_links),
+    PeriodicJob("erase-addresses", 3600, addresses.erase_expired),
+    PeriodicJob("retention", 3600, retention.run),
 ]

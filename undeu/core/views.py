@@ -68,10 +68,6 @@ def cookie_settings(request):
     )
 
 
-def privacy(request):
-    return render(request, "core/privacy.html")
-
-
 def bad_request(request, exception=None):
     return render(request, "core/error.html", {"error_code": 400}, status=400)
 

@@ -23,6 +23,7 @@ from undeu.defence.models import Alert, BulkAction
 from undeu.moderation.access import moderator_required
 from undeu.moderation.views import see_other
 from undeu.petitions.models import PUBLIC_STATES, Petition
+from undeu.privacy.access import can_view_signer_data, log_view
 from undeu.signatures.models import Signature, SignatureState
 from undeu.signatures.transitions import accept_flagged
 
@@ -126,6 +127,7 @@ def petition_defence(request, slug):
             messages.success(request, _("The petition’s mode was changed."))
         return see_other(request.path)
     flagged = Signature.objects.filter(petition=petition, state=SignatureState.FLAGGED)
+    shown = list(flagged.order_by("-pk")[:FLAGGED_SHOWN])
     return render(
         request,
         "defence/petition.html",
@@ -135,12 +137,28 @@ def petition_defence(request, slug):
             "site_mode": modes.site_mode(),
             "effective_mode": modes.effective_mode(petition.defence),
             "flagged_count": flagged.count(),
-            "flagged": flagged.order_by("-pk")[:FLAGGED_SHOWN],
+            "flagged": shown,
+            "show_signer_data": _signer_data_shown(request, "defence.petition", petition, shown),
             "actions": petition.bulk_actions.select_related("created_by")[:20],
             "alerts": petition.alerts.filter(status=Alert.Status.OPEN)[:20],
         },
         status=400 if form.is_bound else 200,
     )
+
+
+def _signer_data_shown(request, page: str, petition, signatures) -> bool:
+    """Whether this moderator sees signers' names and emails (logged when they do) or only
+    their initials and email domains."""
+    if not can_view_signer_data(request.user):
+        return False
+    if signatures:
+        log_view(
+            request.user,
+            what=page,
+            petition=petition,
+            signature_ids=[signature.pk for signature in signatures],
+        )
+    return True
 
 
 @require_POST
@@ -173,13 +191,15 @@ def bulk_page(request, slug):
             kind = (
                 BulkAction.Kind.ACCEPT if chosen.get("flagged_only") else BulkAction.Kind.INVALIDATE
             )
+            sample = criteria.sample(
+                petition.pk, chosen, states=bulk.STATES[BulkAction.Kind.INVALIDATE]
+            )
             context.update(
                 criteria=chosen,
                 preview=bulk.preview(petition, BulkAction.Kind.INVALIDATE, chosen),
                 flagged_preview=bulk.preview(petition, BulkAction.Kind.ACCEPT, chosen),
-                sample=criteria.sample(
-                    petition.pk, chosen, states=bulk.STATES[BulkAction.Kind.INVALIDATE]
-                ),
+                sample=sample,
+                show_signer_data=_signer_data_shown(request, "defence.bulk", petition, sample),
                 run_form=RunForm(initial={"kind": kind}),
                 query=request.GET.urlencode(),
             )

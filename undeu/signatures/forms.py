@@ -65,6 +65,8 @@ class SignatureForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.fields["country"].set_language(self.language)
+        if settings.UNDEU_REQUIRE_AGE_CHECKBOX:
+            self.fields[AGE_FIELD_NAME] = age_field()
         # Django's own messages for these are not all translated into Kazakh.
         for field in self.fields.values():
             field.error_messages["null_characters_not_allowed"] = _(
@@ -117,6 +119,26 @@ def clean_city(raw: str) -> str:
     return clean_person_text(raw, max_length=120)
 
 
+# An instance may require signers to tick that they are old enough (UNDEU_REQUIRE_AGE_CHECKBOX):
+# not a class-level field, so that with the setting off the signing path does not clean it.
+AGE_FIELD_NAME = "age_confirmed"
+_AGE_CHECK = forms.BooleanField(required=True)
+
+
+def age_field() -> forms.BooleanField:
+    age = settings.UNDEU_SIGNER_MIN_AGE
+    return forms.BooleanField(
+        label=_("I am %(age)d or older, or have a parent’s or guardian’s consent") % {"age": age},
+        error_messages={
+            "required": _(
+                "Tick this box to confirm that you are %(age)d or older, or have a parent’s or"
+                " guardian’s consent."
+            )
+            % {"age": age}
+        },
+    )
+
+
 # The form's own per-field cleaning, run on its class-level fields (never changed per form).
 _CLEAN_AFTER = {"full_name": clean_full_name, "email": clean_signer_email, "city": clean_city}
 
@@ -131,6 +153,8 @@ def read_signature(data, language: str) -> SignatureRequest | None:
         for name, field in SignatureForm.base_fields.items():
             value = field.clean(field.widget.value_from_datadict(data, None, name))
             cleaned[name] = _CLEAN_AFTER[name](value) if name in _CLEAN_AFTER else value
+        if settings.UNDEU_REQUIRE_AGE_CHECKBOX:
+            _AGE_CHECK.clean(_AGE_CHECK.widget.value_from_datadict(data, None, AGE_FIELD_NAME))
     except ValidationError:
         return None
     return _signature_request(_region_for_country(cleaned), language)
