@@ -88,7 +88,7 @@ def test_the_petition_page_links_to_the_networks_with_its_own_address(client, pe
         assert any(address in value for values in query.values() for value in values), href
     # Without JavaScript the address is there to copy; the button appears only with it.
     assert [i["value"] for i in page.all("input") if "readonly" in i] == [address]
-    assert any(b.get("data-copy") == "#share-url-1" for b in page.all("button"))
+    assert any(b.get("data-copy") == f"#share-url-{petition.pk}" for b in page.all("button"))
 
 
 def test_the_petition_page_loads_nothing_from_other_sites(client, petition):
