@@ -196,6 +196,7 @@ def parameter_value(route: str, name: str, converter: str, world: World) -> str:
         "uidb36": "1",
         "key": "no-such-key",
         "name": "2026/01/no-such-picture.png",
+        "section": "petitions",
     }
     admin_model = re.match(r"admin/(\w+)/(\w+)/", route)
     if name == "object_id" and admin_model:

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.sitemaps",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_countries",
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "undeu.defence",
     "undeu.datarights",
     "undeu.privacy",
+    "undeu.sharing",
     # After undeu.accounts, whose templates override allauth's.
     "allauth",
     "allauth.account",
@@ -373,6 +375,9 @@ UNDEU_COUNT_MAX_AGE = env_int("UNDEU_COUNT_MAX_AGE", 1, minimum=0)
 UNDEU_PAGE_CACHE_SECONDS = env_int("UNDEU_PAGE_CACHE_SECONDS", 1, minimum=0)
 UNDEU_PAGE_CACHE_ENTRIES = env_int("UNDEU_PAGE_CACHE_ENTRIES", 2000, minimum=1)
 UNDEU_PAGE_CACHE_MAX_BODY = env_int("UNDEU_PAGE_CACHE_MAX_BODY", 512 * 1024, minimum=1)
+# A petition's share picture and poster show its count: each is made again at most this often
+# (per petition and language, in the shared cache), and browsers and caches keep it this long.
+UNDEU_SHARE_IMAGE_SECONDS = env_int("UNDEU_SHARE_IMAGE_SECONDS", 300, minimum=0)
 # Confirmations still accepted this many hours after a petition closes.
 UNDEU_CONFIRM_GRACE_HOURS = env_int("UNDEU_CONFIRM_GRACE_HOURS", 24, minimum=0)
 # How often the worker recounts confirmed signatures to repair any drift in the shown count.

@@ -7,6 +7,7 @@ from undeu.core import views as core_views
 from undeu.mail import views as mail_views
 from undeu.petitions import views as petition_views
 from undeu.privacy import views as privacy_views
+from undeu.sharing import views as sharing_views
 from undeu.starting.views import media as starting_media
 
 urlpatterns = [
@@ -14,6 +15,8 @@ urlpatterns = [
     # Petition images, for instances without a web server in front (see starting/views/media.py).
     path("media/petitions/<path:name>", starting_media.petition_image, name="petition_image"),
     path("admin/", admin.site.urls),
+    path("sitemap.xml", sharing_views.sitemap_index, name="sitemap_index"),
+    path("sitemap-<str:section>.xml", sharing_views.sitemap, name="sitemap"),
 ]
 if settings.UNDEU_MAIL == "local":
     urlpatterns.append(path("dev/mail/", mail_views.mailbox, name="mailbox"))
@@ -29,6 +32,7 @@ urlpatterns += i18n_patterns(
     path("", include("undeu.updates.urls")),
     path("", include("undeu.delivery.urls")),
     path("", include("undeu.datarights.urls")),
+    path("", include("undeu.sharing.urls")),
     path("cookies/", core_views.cookie_settings, name="cookie_settings"),
     path("privacy/", privacy_views.privacy, name="privacy"),
     prefix_default_language=True,
