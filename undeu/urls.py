@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("", include("undeu.starting.urls")),
     path("", include("undeu.updates.urls")),
     path("", include("undeu.delivery.urls")),
+    path("", include("undeu.stats.urls")),
     path("cookies/", core_views.cookie_settings, name="cookie_settings"),
     path("privacy/", core_views.privacy, name="privacy"),
     prefix_default_language=True,
