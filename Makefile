@@ -8,13 +8,14 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 # make run: production server and worker, SQLite in var/, emails kept in var/mail.
-RUN_ENV := SECRET_KEY_FILE=var/secret_key UNDEU_HTTPS=0 UNDEU_MAIL=local \
-	ALLOWED_HOSTS=127.0.0.1,localhost
+RUN_ENV := SECRET_KEY_FILE=var/secret_key UNDEU_SIGNER_KEYS_FILE=var/signer_keys UNDEU_HTTPS=0 \
+	UNDEU_MAIL=local ALLOWED_HOSTS=127.0.0.1,localhost
 # make test: a throwaway key; tasks run through the real database backend unless a test says so.
 TEST_ENV := SECRET_KEY=test-secret-key-not-for-production-0123456789abcdef UNDEU_HTTPS=0 \
 	ALLOWED_HOSTS=testserver,127.0.0.1,localhost UNDEU_VAR_DIR=$(CURDIR)/var/test UNDEU_TASKS=immediate
 # check --deploy: what an operator deploys, over HTTPS.
 DEPLOY_ENV := SECRET_KEY=deploy-check-secret-key-0123456789abcdefghijklmnop UNDEU_HTTPS=1 \
+	UNDEU_SIGNER_KEYS=7xBHdOtLyqSGSK8hWZ0dg1FH2tiUXhBlhOuKDNgCmk8= \
 	ALLOWED_HOSTS=petitions.example.org UNDEU_VAR_DIR=$(CURDIR)/var/test
 
 .PHONY: run test install install-test translations messages lint format clean
@@ -48,10 +49,16 @@ var/secret_key: | $(VENV)/.installed
 	$(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 	chmod 600 $@
 
+# The key that encrypts signers' names and emails at rest (docs/configuration.md).
+var/signer_keys: | $(VENV)/.installed
+	mkdir -p var
+	$(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' > $@
+	chmod 600 $@
+
 translations: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py compile_translations
 
-run: install var/secret_key translations
+run: install var/secret_key var/signer_keys translations
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(RUN_ENV) $(PY) manage.py load_demo

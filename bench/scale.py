@@ -2,8 +2,9 @@
 BENCH_BIG_SIGNATURES (10 million), whose pages bench/suite.py measures side by side.
 
 The signatures are real rows of the signatures table, inserted set-based in SQL (a recursive
-CTE on SQLite, generate_series on PostgreSQL) before the server starts: names, countries,
-cities, languages and show_name spread over the rows, confirmations spread over 30 days, and
+CTE on SQLite, generate_series on PostgreSQL) before the server starts: names and emails (encrypted
+in Python, one token per name shared by its rows, as SQL cannot encrypt), countries, cities,
+languages and show_name spread over the rows, confirmations spread over 30 days, and
 distinct email and token digests. Then the project's own recount sets the count shards.
 SignatureEvent rows are not made: neither the page, nor count.json, nor the recount reads them;
 the statistics' tallies are made by their rebuild, which counts the signatures themselves.
@@ -26,6 +27,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bench import world
 from bench.load import BIG_SIGNATURES, SMALL_SIGNATURES, median
+from undeu.core.encrypted import encrypt
 from undeu.signatures.counting import recount, refresh_sort_counts
 from undeu.signatures.models import Signature
 from undeu.stats.tallying import rebuild as rebuild_tallies
@@ -33,8 +35,8 @@ from undeu.stats.tallying import rebuild as rebuild_tallies
 SMALL = "bench-small"
 BIG = "bench-big"
 # Disk per signature with its indexes (measured: about 570 bytes on SQLite and 850 on
-# PostgreSQL), with room to spare.
-BYTES_PER_SIGNATURE = 1000
+# PostgreSQL with plaintext names and emails; their tokens add about 250), with room to spare.
+BYTES_PER_SIGNATURE = 1300
 SPREAD = timedelta(days=30)  # the confirmations are spread over the last 30 days
 FIRST_NAMES = ["Айгерім", "Нұрлан", "Данияр", "Әсел", "Ерлан", "Мадина"]
 FIRST_NAMES += ["Ольга", "Сергей", "Гүлнар", "Тимур", "Жанар", "Арман"]
@@ -65,6 +67,7 @@ REGION_OF_CITY = {
 # insert, as PostgreSQL's are) grow by appending: the same keys and depth as a table filled by
 # real signers, with fuller pages.
 TAIL_SPAN = 1000
+EMAIL_TOKENS = 97  # distinct encrypted addresses (prime: a cycle of its own beside the others)
 
 
 def seed() -> dict:
@@ -178,8 +181,8 @@ def insert_sql(petition_id: int, slug: str, count: int) -> str:
     columns += " email_slot, email_domain, network, flags"
     sql = f"""
         INSERT INTO {Signature._meta.db_table} ({columns})
-        SELECT {petition_id}, {pick(FIRST_NAMES)} || ' ' || {pick(LAST_NAMES)},
-            {literal(slug + "-")} || i || '@example.org', {email_digest},
+        SELECT {petition_id}, {pick(encrypted_names())}, {pick(encrypted_emails(slug))},
+            {email_digest},
             {pick([country for country, _ in PLACES])}, {pick([region_of(p) for p in PLACES])},
             {pick([city for _, city in PLACES])},
             CASE WHEN i % 4 = 0 THEN 'ru' ELSE 'kk' END, i % 3 = 0, i % 5 < 3, 'confirmed',
@@ -193,6 +196,18 @@ def insert_sql(petition_id: int, slug: str, count: int) -> str:
 
 def region_of(place: tuple[str, str]) -> str:
     return REGION_OF_CITY.get(place[1], "") if place[0] == "KZ" else ""
+
+
+def encrypted_names() -> list[str]:
+    """Every first name with every last name, encrypted as the field encrypts them (names and
+    emails are encrypted at rest, and SQL cannot encrypt): one token per name, shared by the
+    rows with that name."""
+    return [encrypt(f"{first} {last}") for first in FIRST_NAMES for last in LAST_NAMES]
+
+
+def encrypted_emails(slug: str) -> list[str]:
+    """EMAIL_TOKENS encrypted addresses that the rows share, as long as their own would be."""
+    return [encrypt(f"{slug}-{10**7 + k}@example.org") for k in range(EMAIL_TOKENS)]
 
 
 def tail() -> str:

@@ -6,6 +6,7 @@ Imported only in a process where Django is set up with the bench environment.
 import secrets
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from undeu.petitions.models import Petition, PetitionState, PetitionVersion, Target
@@ -103,6 +104,21 @@ def new_tokens_for(signatures) -> list[str]:
         tokens.append(token)
     Signature.objects.bulk_update(signatures, ["token_digest"], batch_size=500)
     return tokens
+
+
+def last_signature_id() -> int:
+    return Signature.objects.aggregate(last=Max("pk"))["last"] or 0
+
+
+def tagged(petition, tag: str, *, after_id: int) -> list[tuple[int, str, str]]:
+    """(id, state, email) of the petition's signatures after `after_id` made with this tag's
+    addresses: compared in Python, since emails are encrypted at rest."""
+    rows = Signature.objects.filter(petition=petition, pk__gt=after_id).order_by("pk")
+    return [
+        row
+        for row in rows.values_list("pk", "state", "email").iterator(5000)
+        if row[2].startswith(f"{tag}-")
+    ]
 
 
 def confirmed(petition) -> int:

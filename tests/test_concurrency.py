@@ -31,7 +31,7 @@ def test_two_identical_signatures_at_once_make_one_row(petition):
             return response.status_code
 
         assert simultaneously(2, post) == [303, 303]
-        assert Signature.objects.filter(email=email).count() == 1
+        assert Signature.objects.for_email(email).count() == 1
 
 
 def test_simultaneous_confirmations_count_once(petition, sign_and_confirm):

@@ -4,11 +4,12 @@ undo; the count follows every step and every step is audit-logged."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from undeu.audit.models import AuditEntry
 from undeu.defence import bulk
-from undeu.defence.criteria import name_matcher, networks_in
+from undeu.defence.criteria import name_matcher, networks_in, sample
 from undeu.defence.models import BulkAction
 from undeu.signatures.counting import recount, stored_count
 from undeu.signatures.models import Signature, SignatureEvent, SignatureState
@@ -37,7 +38,7 @@ def add(petition, n, *, ip="192.0.2.1", domain="example.org", name="Айгері
             origin=Origin(ip, network_of(ip)),
             flags=["ip-60s"] if state == S.FLAGGED else (),
         )
-        signature = Signature.objects.get(email=email)
+        signature = Signature.objects.for_email(email).get()
         if at is not None:
             Signature.objects.filter(pk=signature.pk).update(created_at=at)
         if state in (S.CONFIRMED, S.FLAGGED):
@@ -121,6 +122,36 @@ def test_an_invalidation_runs_in_batches_the_count_follows_and_undo_restores_it(
     actions = list(AuditEntry.objects.order_by("pk").values_list("action", flat=True))
     assert actions == ["bulk.invalidate", "bulk.done", "bulk.undo", "bulk.undone"]
     assert not bulk.undo(action, actor=moderator)  # once
+
+
+def test_a_name_pattern_alone_is_matched_in_python_over_the_decrypted_names_batch_by_batch(
+    petition, moderator, settings, django_capture_on_commit_callbacks
+):
+    """Names are encrypted at rest, so no SQL LIKE can find them: the batches read them back and
+    match them in Python, and a batch in which no name matches still moves the cursor on."""
+    settings.UNDEU_BULK_BATCH = 2
+    honest = add(petition, 3, name="Айгерім Сапарова")
+    bots = add(petition, 3, name="Test  Bot")
+    honest += add(petition, 2, name="Bot Tester")
+    bots += add(petition, 1, name="тест БОТ", state=S.FLAGGED)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT full_name FROM signatures_signature")
+        assert not any("Bot" in name or "БОТ" in name for (name,) in cursor.fetchall())
+    criteria = {"name": "test *"}
+    assert bulk.preview(petition, K.INVALIDATE, criteria)["total"] == 3
+    assert [s.pk for s in sample(petition.pk, criteria, states=[S.CONFIRMED])] == bots[2::-1]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        action = bulk.start(petition, K.INVALIDATE, criteria, actor=moderator, reason="bots")
+    action.refresh_from_db()
+    assert (action.state, action.examined, action.changed) == (BulkAction.State.DONE, 9, 3)
+    assert set(Signature.objects.filter(state=S.INVALIDATED).values_list("pk", flat=True)) == set(
+        bots[:3]
+    )
+    assert Signature.objects.get(pk=bots[3]).state == S.FLAGGED  # "тест БОТ" is not "test *"
+    assert set(Signature.objects.filter(state=S.CONFIRMED).values_list("pk", flat=True)) == set(
+        honest
+    )
 
 
 def test_signatures_made_after_the_start_are_not_touched(petition, moderator, monkeypatch):

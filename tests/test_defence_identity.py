@@ -1,9 +1,14 @@
 """Who is signing: the client's address behind trusted proxies, the mailbox behind an email
 address (provider rules before dedupe), and a household sharing one address."""
 
+import ipaddress
+
 import pytest
 from django.test import RequestFactory
 from django.utils import translation
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from tests.race import simultaneously
 from undeu.defence.client import client_ip, network_of
@@ -185,3 +190,11 @@ def test_simultaneous_new_names_on_one_address_never_pass_the_limit(make_petitio
     assert [r for r in results if isinstance(r, Exception)] == []
     assert Signature.objects.filter(petition=petition).count() == 3
     assert OutgoingEmail.objects.filter(kind="address_shared_full").count() == 5
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)))
+def test_a_network_is_the_standard_librarys_network_of_the_address(address):
+    prefix = 24 if address.version == 4 else 64
+    expected = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
+    assert network_of(str(address)) == str(expected)

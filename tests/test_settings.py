@@ -31,6 +31,8 @@ def load_settings(**env):
         {"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "example.org", "DEBUG": "maybe"},
         {"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "example.org", "UNDEU_MAIL": "carrier-pigeon"},
         {"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "example.org", "EMAIL_PORT": "twenty-five"},
+        {"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "example.org", "UNDEU_SIGNER_KEYS": "x" * 44},
+        {"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "example.org", "UNDEU_SIGNER_KEYS_FILE": "/none"},
     ],
 )
 def test_production_refuses_to_start_with_unsafe_settings(env):

@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.db import OperationalError, connection, transaction
+from django.db.backends.sqlite3.base import SQLiteCursorWrapper
 
 from tests.race import simultaneously
 from undeu.core.sqlite import base as sqlite_base
@@ -160,3 +161,20 @@ def test_a_forked_process_opens_its_own_lock_file(tmp_path, monkeypatch):
 def test_an_in_memory_database_has_no_lock_file():
     assert sqlite_base._lock_file(":memory:") is None
     assert sqlite_base._lock_file("file:memorydb_default?mode=memory&cache=shared") is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT %s",
+        "SELECT 1 WHERE 'a%%b' LIKE %s AND x = %s",
+        "INSERT INTO t (a, b) VALUES (%s, %s) ON CONFLICT DO NOTHING RETURNING id",
+        "SELECT '%%s'",
+    ],
+)
+def test_statements_are_rewritten_for_sqlite_as_django_does_once_each(query):
+    ours = sqlite_base.CursorWrapper.convert_query(None, query)
+    assert ours == SQLiteCursorWrapper.convert_query(None, query)
+    # Remembered, not rewritten again; and only so many are.
+    assert sqlite_base.CursorWrapper.convert_query(None, query) is ours
+    assert sqlite_base._qmark_style.cache_info().maxsize

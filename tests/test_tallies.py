@@ -55,7 +55,7 @@ def sign_flagged(petition, email, **overrides):
         origin=Origin("203.0.113.9", "203.0.113.0/24"),
         flags=["honeypot"],
     )
-    signature = Signature.objects.get(petition=petition, email=email)
+    signature = Signature.objects.for_email(email).get(petition=petition)
     confirm(signature)
     return signature
 

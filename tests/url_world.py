@@ -88,7 +88,7 @@ def make_world(make_petition) -> World:
         signature_request("reader@example.com", wants_updates=True),
         base_url="http://testserver",
     )
-    reader = Signature.objects.get(email="reader@example.com")
+    reader = Signature.objects.for_email("reader@example.com").get()
     report = AbuseReport.objects.create(petition=petition, reason="spam", text="Спам <b>x</b>")
     sign(
         petition.pk,
@@ -97,7 +97,7 @@ def make_world(make_petition) -> World:
         origin=Origin("203.0.113.9", "203.0.113.0/24"),
         flags=["honeypot"],
     )
-    flagged = Signature.objects.get(email="bot@bots.example")
+    flagged = Signature.objects.for_email("bot@bots.example").get()
     alert = Alert.objects.create(
         petition=petition,
         dimension=Alert.Dimension.NETWORK,

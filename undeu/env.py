@@ -177,3 +177,36 @@ def _ip_port(item: str, default_port: int) -> tuple[str, int]:
     if not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
         raise ValueError(item)
     return str(ipaddress.ip_address(address)), int(port)
+
+
+def env_fernet_keys(name: str) -> tuple[str, ...]:
+    """Fernet keys from NAME, or from the file named by NAME_FILE: newest first, separated by
+    commas or whitespace (one a line in a file). Empty when unset; each must be a real key (32
+    random bytes in URL-safe base64, as `Fernet.generate_key()` makes)."""
+    from cryptography.fernet import Fernet
+
+    keys = tuple(key for key in env_secret(name).replace(",", " ").split())
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must hold Fernet keys (32 random bytes in URL-safe base64, e.g. from"
+                f" `manage.py rotate_signer_keys --new-key`), newest first, separated by commas;"
+                f" key number {position} is not one"
+            ) from None
+    if len(set(keys)) != len(keys):
+        raise ImproperlyConfigured(f"{name} names the same key more than once")
+    return keys
+
+
+def derived_fernet_key(secret: str, purpose: str) -> str:
+    """A Fernet key derived from a secret with HKDF-SHA256 (RFC 5869), a different one per
+    purpose: a development default, never a production key (its secret may be rotated)."""
+    import base64
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
+    return base64.urlsafe_b64encode(hkdf.derive(secret.encode())).decode()

@@ -12,7 +12,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from undeu.env import (
+    derived_fernet_key,
     env_bool,
+    env_fernet_keys,
     env_float,
     env_int,
     env_ip_ports,
@@ -78,8 +80,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Every answer's security headers come from these four, so they stand before the signing
+    # lane, which answers a valid signature without the rest (signatures/lane.py).
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "undeu.core.csp.SiteCSPMiddleware",
+    "undeu.signatures.lane.SigningLaneMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -92,8 +99,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After MessageMiddleware: it explains its redirect with a message.
     "undeu.accounts.middleware.StaffTwoFactorMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "undeu.core.csp.SiteCSPMiddleware",
     "undeu.petitions.views.RemovedPetitionMiddleware",
 ]
 
@@ -347,6 +352,13 @@ MFA_TOTP_ISSUER = SITE_NAME
 # Key for the keyed hash of signers' emails (the dedupe key). Keep it stable: changing it makes
 # old signatures undetectable as duplicates. Defaults to a key derived from SECRET_KEY.
 UNDEU_EMAIL_HASH_KEY = env_secret("UNDEU_EMAIL_HASH_KEY") or "email-digest:" + SECRET_KEY
+
+# Keys that encrypt signers' names and emails (and the outbox's addresses and contexts) at rest
+# (core/encrypted.py): the first encrypts, every one decrypts; `manage.py rotate_signer_keys`
+# re-encrypts with the first. Unrelated to UNDEU_EMAIL_HASH_KEY, which rotating these never
+# changes. Without them, one derived from SECRET_KEY (check --deploy warns: undeu.encryption.W001).
+UNDEU_SIGNER_DERIVED_KEY = derived_fernet_key(SECRET_KEY, "undeu signer data encryption")
+UNDEU_SIGNER_KEYS = env_fernet_keys("UNDEU_SIGNER_KEYS") or (UNDEU_SIGNER_DERIVED_KEY,)
 
 # --- Product settings -----------------------------------------------------------------------
 # How long a visitor's browser and shared caches may keep an anonymous petition page (and then

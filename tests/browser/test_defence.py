@@ -46,7 +46,7 @@ for i in range(12):
     request = SignatureRequest("Бот Ботов", email, "KZ", "", False, False, "kk")
     sign(petition.pk, request, base_url="http://x", origin=Origin("203.0.113.9", "203.0.113.0/24"),
          flags=["network-60s"] if i >= 4 else [])
-    confirm(Signature.objects.get(email=email))
+    confirm(Signature.objects.for_email(email).get())
 alert = Alert.objects.create(petition=petition, dimension="network", value="203.0.113.0/24",
     signatures=12, expected=1, total=12,
     evidence={{"criteria": {{"network": "203.0.113.0/24"}},

@@ -55,7 +55,19 @@ def _has_malformed_headers(request) -> bool:
     )
 
 
-def _has_malformed_body(request, view) -> bool:
+def has_malformed_envelope(request) -> bool:
+    """Forbidden bytes in the path, the query string, a header or a cookie, or a Content-Length
+    that is not a number."""
+    raw_path = _as_sent(request.META.get("PATH_INFO", ""))
+    query = _as_sent(request.META.get("QUERY_STRING", ""))
+    return (
+        has_forbidden_bytes(raw_path)
+        or has_forbidden_bytes(unquote_to_bytes(query.replace(b"+", b" ")))
+        or _has_malformed_headers(request)
+    )
+
+
+def has_malformed_body(request, view) -> bool:
     """Invalid UTF-8 in a form body, raw or percent-encoded (the site's forms are all UTF-8), or
     a NUL byte or invalid UTF-8 in a body of any other kind, or in a multipart body's names.
 
@@ -89,7 +101,7 @@ def _multipart_body(request, view) -> bytes | None:
 class RejectMalformedRequestMiddleware:
     """Answer 400 for NUL bytes or invalid UTF-8 in the path, the query string, a header or a
     cookie, for a Content-Length that is not a number, and for such bytes in the text of a
-    request body (see _has_malformed_body).
+    request body (see has_malformed_body).
 
     Django would otherwise replace such bytes (or read a whole body as Latin-1) and carry on;
     nothing good can come of them, and a NUL byte reaching PostgreSQL is an error there (a
@@ -100,18 +112,12 @@ class RejectMalformedRequestMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        raw_path = _as_sent(request.META.get("PATH_INFO", ""))
-        query = _as_sent(request.META.get("QUERY_STRING", ""))
-        if (
-            has_forbidden_bytes(raw_path)
-            or has_forbidden_bytes(unquote_to_bytes(query.replace(b"+", b" ")))
-            or _has_malformed_headers(request)
-        ):
+        if has_malformed_envelope(request):
             raise BadRequest("malformed request")
         return self.get_response(request)
 
     def process_view(self, request, view, args, kwargs):
         # Here rather than in __call__: how large a multipart body may be depends on the view.
-        if request.method == "POST" and _has_malformed_body(request, view):
+        if request.method == "POST" and has_malformed_body(request, view):
             raise BadRequest("malformed request body")
         return None

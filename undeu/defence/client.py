@@ -12,6 +12,8 @@ from django.conf import settings
 
 IPV4_PREFIX = 24
 IPV6_PREFIX = 64
+_IPV4_MASK = ((1 << IPV4_PREFIX) - 1) << (32 - IPV4_PREFIX)
+_IPV6_MASK = ((1 << IPV6_PREFIX) - 1) << (128 - IPV6_PREFIX)
 
 
 def client_ip(request) -> str | None:
@@ -44,5 +46,8 @@ def network_of(ip: str | None) -> str:
     if not ip:
         return ""
     address = ipaddress.ip_address(ip)
-    prefix = IPV4_PREFIX if address.version == 4 else IPV6_PREFIX
-    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+    # The network's first address by masking, rather than parsing "address/prefix" again.
+    if address.version == 4:
+        first = ipaddress.IPv4Address(int(address) & _IPV4_MASK)
+        return f"{first}/{IPV4_PREFIX}"
+    return f"{ipaddress.IPv6Address(int(address) & _IPV6_MASK)}/{IPV6_PREFIX}"

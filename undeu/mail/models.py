@@ -2,12 +2,15 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from undeu.core.encrypted import EncryptedEmailField, EncryptedJSONField
+
 
 class OutgoingEmail(models.Model):
     """One email waiting to be sent, being sent, sent or given up on (the outbox).
 
     The context holds what the message is rendered from, including a confirmation token while
-    the message waits; it is emptied once the message is sent.
+    the message waits; it is emptied once the message is sent. The address and the context are
+    encrypted at rest (core/encrypted.py), as the signatures' names and emails are.
     """
 
     class State(models.TextChoices):
@@ -26,9 +29,9 @@ class OutgoingEmail(models.Model):
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=Priority.choices, default=Priority.PERSON_WAITING
     )
-    to = models.EmailField(max_length=254)
+    to = EncryptedEmailField(max_length=254)
     language = models.CharField(max_length=8)
-    context = models.JSONField(default=dict)
+    context = EncryptedJSONField(default=dict)
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)

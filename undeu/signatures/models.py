@@ -4,8 +4,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from undeu.core.encrypted import EncryptedCharField, EncryptedEmailField
 from undeu.petitions.models import Petition
 from undeu.signatures import regions
+from undeu.signatures.identity import email_digest, normalise_email
 
 
 class SignatureState(models.TextChoices):
@@ -16,10 +18,18 @@ class SignatureState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class SignatureQuerySet(models.QuerySet):
+    def for_email(self, address: str):
+        """The signatures of this address's mailbox. By the keyed hash of the email, since the
+        email itself is encrypted and the database cannot compare it."""
+        return self.filter(email_digest=email_digest(normalise_email(address)))
+
+
 class Signature(models.Model):
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="signatures")
-    full_name = models.CharField(_("full name"), max_length=120)
-    email = models.EmailField(_("email"), max_length=254)
+    # Encrypted at rest (core/encrypted.py): read them through the ORM, find by `for_email`.
+    full_name = EncryptedCharField(_("full name"), max_length=120)
+    email = EncryptedEmailField(_("email"), max_length=254)
     # A keyed hash of the address's mailbox (identity.mailbox): the unique constraint on it is
     # the dedupe, so two simultaneous identical signatures can only ever make one row.
     email_digest = models.CharField(max_length=64, editable=False)
@@ -52,6 +62,8 @@ class Signature(models.Model):
     network = models.CharField(_("network"), max_length=49, blank=True)
     # Why a flagged signature was flagged: limit or check names, comma-separated.
     flags = models.CharField(_("flagged because"), max_length=200, blank=True)
+
+    objects = SignatureQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("signature")

@@ -41,21 +41,35 @@ def base_url(request) -> str:
     return settings.SITE_URL or f"{request.scheme}://{request.get_host()}"
 
 
+def sign_quickly(request, slug: str, language: str) -> HttpResponseRedirect | None:
+    """The surge's path: valid data for an open petition is one read, the limits' count and one
+    short write, with no form or petition object built. None for anything else (invalid data,
+    a closed, unknown or paused petition), which the full path answers.
+
+    The view runs it, and so does the signing lane (lane.py) in front of most middleware.
+    """
+    signature = read_signature(request.POST, language)
+    if signature is None:
+        return None
+    found = open_petition(slug)
+    if found is None:
+        return None
+    petition_id, petition_mode = found
+    mode = effective_mode(petition_mode)
+    if mode == DefenceMode.PAUSED:
+        return None
+    _sign(request, petition_id, signature, mode)
+    return _redirect(check_email_path(request.path))
+
+
 @same_origin_forms
 @require_POST
 def sign_petition(request, slug):
-    # The surge's path first: valid data for an open petition is one read, the limits' count
-    # and one short write, with no form or petition object built. Anything else takes the full
-    # path below, which builds the form to say what is wrong, or answers 404, 409 or 410.
-    signature = read_signature(request.POST, get_language())
-    if signature is not None:
-        found = open_petition(slug)
-        if found is not None:
-            petition_id, petition_mode = found
-            mode = effective_mode(petition_mode)
-            if mode != DefenceMode.PAUSED:
-                _sign(request, petition_id, signature, mode)
-                return _redirect(check_email_path(request.path))
+    # The lane in front of the middleware tried the quick path already, if it could.
+    if not getattr(request, "tried_signing_quickly", False):
+        response = sign_quickly(request, slug, get_language())
+        if response is not None:
+            return response
     petition = public_petition(slug)
     form = SignatureForm(request.POST)
     if not petition.is_open:

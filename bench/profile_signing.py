@@ -1,0 +1,190 @@
+"""What one signature costs in-process, through the production WSGI application.
+
+    .venv/bin/python -m bench.profile_signing [--requests N] [--profile] [--postgresql]
+
+Sets up a throwaway database (SQLite in a temporary directory, or PostgreSQL's
+`undeu_profile` database), one open petition, and sends signing POSTs straight into
+`undeu.wsgi.application` (the page cache, Django, every middleware, the view, the database),
+each with a new email, as wrk does in `make bench`. Prints the CPU time per signature; with
+`--profile`, cProfile's top functions. Without the HTTP server, this is the part of a
+signature's cost that is ours: the figure to lower for issue 4's signing target.
+
+Under valgrind (`valgrind --tool=callgrind python -m bench.profile_signing --requests N`) the
+instruction count is repeatable whatever else the machine does: run it at two N and take the
+difference per request.
+"""
+
+import argparse
+import io
+import os
+import random
+import sys
+import tempfile
+import time
+
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+PG_DATABASE = "undeu_profile"
+
+
+def environment(postgresql: bool, var_dir: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "undeu.settings")
+    os.environ.update(
+        {
+            "SECRET_KEY": "profile-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+            "UNDEU_HTTPS": "0",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "UNDEU_VAR_DIR": var_dir,
+            "UNDEU_MAIL": "smtp",
+            # As in `make bench`: behind one proxy, each signer from an address of its own.
+            "UNDEU_TRUSTED_PROXIES": "1",
+        }
+    )
+    for key in ("DEBUG", "REDIS_URL", "UNDEU_SITE_URL", "DATABASE_URL"):
+        os.environ.pop(key, None)
+    if postgresql:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE {PG_DATABASE}")
+        os.environ["DATABASE_URL"] = PG_ADMIN.rsplit("/", 1)[0] + "/" + PG_DATABASE
+
+
+def environ_for(path: str, body: bytes) -> dict:
+    return {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1:8000",
+        "HTTP_ORIGIN": "http://127.0.0.1:8000",
+        "HTTP_USER_AGENT": "wrk",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
+    }
+
+
+def database_server_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL backend so far (0 on SQLite)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    user, system = int(fields[11]), int(fields[12])
+    if os.environ.get("PROFILE_SPLIT"):
+        print(f"backend user {user} system {system} ticks")
+    return (user + system) / os.sysconf("SC_CLK_TCK")
+
+
+def toggle_instrumentation(state: str) -> None:
+    """callgrind_control switches this process's instrumentation (valgrind runs it)."""
+    import subprocess
+
+    subprocess.run(["callgrind_control", "-i", state, str(os.getpid())], check=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--postgresql", action="store_true")
+    parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="under valgrind --instr-atstart=no: count instructions of the measured requests only",
+    )
+    options = parser.parse_args()
+
+    var_dir = tempfile.mkdtemp(prefix="undeu-profile-")
+    environment(options.postgresql, var_dir)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from bench import world
+    from undeu.defence.limits import forget_expired  # noqa: F401 - imported as serving does
+
+    world.open_petition("profile")
+
+    from undeu.wsgi import application
+
+    path = "/kk/p/profile/sign/"
+    statuses = {}
+
+    def start_response(status, headers, exc_info=None):
+        statuses[status] = statuses.get(status, 0) + 1
+
+    # The traffic of bench/lua/traffic.lua: a new email at a common provider and an address of
+    # its own for every signature, so the rate limits count each one as in production.
+    providers = ["gmail.com", "mail.ru", "yandex.ru", "inbox.ru", "outlook.com"]
+    chance = random.Random(4)
+
+    def one(i: int) -> None:
+        body = (
+            f"full_name=%D0%90%D0%B9%D0%B3%D0%B5%D1%80%D1%96%D0%BC+{i}&email=signer-{i}"
+            f"%40{providers[i % len(providers)]}&country=KZ"
+            "&city=%D0%90%D0%BB%D0%BC%D0%B0%D1%82%D1%8B&show_name=on"
+        ).encode()
+        environ = environ_for(path, body)
+        environ["HTTP_X_FORWARDED_FOR"] = ".".join(
+            str(chance.randint(low, high)) for low, high in ((1, 223), (0, 255), (0, 255), (1, 254))
+        )
+        for chunk in application(environ, start_response):
+            del chunk
+
+    for i in range(options.warmup):
+        one(i)
+    statuses.clear()
+    first = options.warmup
+    profiler = None
+    if options.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    if options.callgrind:
+        toggle_instrumentation("on")
+    server = database_server_cpu()
+    cpu, wall = time.process_time(), time.perf_counter()
+    for i in range(first, first + options.requests):
+        one(i)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    server = database_server_cpu() - server
+    if options.callgrind:
+        toggle_instrumentation("off")
+    if profiler is not None:
+        profiler.disable()
+    database = "PostgreSQL (client side)" if options.postgresql else "SQLite"
+    print(f"{database}: {options.requests} signatures, answers {statuses}")
+    print(f"CPU per signature: {cpu / options.requests * 1000:.3f} ms")
+    print(f"wall per signature: {wall / options.requests * 1000:.3f} ms")
+    if options.postgresql:
+        print(f"PostgreSQL server CPU per signature: {server / options.requests * 1000:.3f} ms")
+    if profiler is not None:
+        import pstats
+
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+
+
+if __name__ == "__main__":
+    main()
