@@ -6,7 +6,8 @@ CTE on SQLite, generate_series on PostgreSQL) before the server starts: names an
 in Python, one token per name shared by its rows, as SQL cannot encrypt), countries, cities,
 languages and show_name spread over the rows, confirmations spread over 30 days, and
 distinct email and token digests. Then the project's own recount sets the count shards.
-SignatureEvent rows are not made: neither the page, nor count.json, nor the recount reads them.
+SignatureEvent rows are not made: neither the page, nor count.json, nor the recount reads them;
+the statistics' tallies are made by their rebuild, which counts the signatures themselves.
 
 Imported only in a process where Django is set up with the bench environment.
 """
@@ -29,6 +30,7 @@ from bench.load import BIG_SIGNATURES, SMALL_SIGNATURES, median
 from undeu.core.encrypted import encrypt
 from undeu.signatures.counting import recount, refresh_sort_counts
 from undeu.signatures.models import Signature
+from undeu.stats.tallying import rebuild as rebuild_tallies
 
 SMALL = "bench-small"
 BIG = "bench-big"
@@ -86,6 +88,8 @@ def seed() -> dict:
         # The petition had no count yet, so what the recount repaired is its whole count.
         if (counted := recount(petition.pk)) != expected:
             raise RuntimeError(f"{petition.slug}: {counted:,} signatures, not {expected:,}")
+        # The statistics' tallies (the page's small chart reads them), as the worker's rebuild.
+        rebuild_tallies(petition.pk)
     refresh_sort_counts()
     figures = {
         "signatures": BIG_SIGNATURES,

@@ -34,6 +34,7 @@ from undeu.starting.deadlines import end_of_day
 from undeu.starting.images import MAX_BYTES
 from undeu.starting.models import PetitionImageText, PetitionRevision
 from undeu.starting.slugs import slug_base, transliterate
+from undeu.stats import tallying
 
 pytestmark = pytest.mark.django_db
 
@@ -903,10 +904,12 @@ def test_the_diff_is_escaped_and_readable():
 # --- Dashboard ------------------------------------------------------------------------------
 
 
-def svg_of(page: str) -> ET.Element:
-    """The chart, parsed as XML: it must be well-formed SVG, not only HTML-ish markup."""
-    svg = re.search(r"<svg.*?</svg>", page, re.S).group(0)
-    return ET.fromstring(svg)  # noqa: S314 - our own page, rendered in this test
+def svgs_of(page: str) -> list[ET.Element]:
+    """The charts, parsed as XML: they must be well-formed SVG, not only HTML-ish markup."""
+    return [
+        ET.fromstring(svg)  # noqa: S314 - our own page, rendered in this test
+        for svg in re.findall(r"<svg.*?</svg>", page, re.S)
+    ]
 
 
 def test_the_dashboard_shows_counts_days_and_places(
@@ -926,6 +929,7 @@ def test_the_dashboard_shows_counts_days_and_places(
         "s3@example.com"
     )
     earlier.update(confirmed_at=three_days_ago)
+    tallying.catch_up()  # what the worker does every few seconds
     make_petition("not-mine", languages=("ru",))
     own_draft = new_draft(starter, title="Черновик", complete=False)
 
@@ -937,26 +941,30 @@ def test_the_dashboard_shows_counts_days_and_places(
     assert "/en/p/not-mine/" not in page
     assert escape(message("en", "Open for signatures")) in page
 
-    # The chart: 30 days, the right bars, a title and a description.
-    svg = svg_of(page)
-    assert svg.get("role") == "img"
-    assert svg.find(f"{SVG}title").text == message("en", "Signatures per day")
-    description = svg.find(f"{SVG}desc").text
+    # Two charts, from the statistics' tallies: the last 48 hours, and 30 days.
+    hours, days = svgs_of(page)
+    assert hours.get("role") == "img"
+    assert hours.find(f"{SVG}title").text == message("en", "Signatures per hour")
+    assert len(hours.findall(f"{SVG}g/{SVG}rect")) == 48
+    assert sum(int(bar.get("data-count")) for bar in hours.findall(f"{SVG}g/{SVG}rect")) == 3
+    assert days.find(f"{SVG}title").text == message("en", "Signatures per day")
+    description = days.find(f"{SVG}desc").text
     assert "5 confirmed signatures in all" in description
-    bars = svg.findall(f"{SVG}rect")
+    bars = days.findall(f"{SVG}g/{SVG}rect")
     assert len(bars) == 30
-    by_day = {bar.get("data-day"): bar for bar in bars}
+    by_day = {bar.get("data-at"): bar for bar in bars}
     assert by_day[today.isoformat()].get("data-count") == "3"
     assert by_day[(today - datetime.timedelta(days=3)).isoformat()].get("data-count") == "2"
     assert sum(int(bar.get("data-count")) for bar in bars) == 5
     tallest = max(bars, key=lambda bar: float(bar.get("height")))
-    assert tallest.get("data-day") == today.isoformat()
+    assert tallest.get("data-at") == today.isoformat()
     assert float(by_day[(today - datetime.timedelta(days=1)).isoformat()].get("height")) == 0
     assert float(by_day[(today - datetime.timedelta(days=3)).isoformat()].get("height")) == (
         pytest.approx(float(tallest.get("height")) * 2 / 3, abs=0.01)
     )
-    # ... and the same numbers as a table.
-    assert escape(message("en", "Show the numbers as a table")) in page
+    # ... and the same numbers in a table for screen readers, and the statistics page's link.
+    assert "<caption>Signatures per day</caption>" in page
+    assert 'href="/en/p/mine/stats/"' in page
 
     # Countries by name in the reader's language, and cities whatever their case.
     assert re.search(r"Kazakhstan</th><td[^>]*>4<", page)
@@ -989,9 +997,9 @@ def test_the_dashboard_says_what_comes_next_in_each_state(as_starter, starter, m
 
 def test_the_chart_of_a_petition_without_signatures(as_starter, starter, make_petition):
     make_petition("quiet", languages=("en",), starter=starter)
-    svg = svg_of(html(as_starter.get("/kk/my/petitions/")))
-    assert all(float(bar.get("height")) == 0 for bar in svg.findall(f"{SVG}rect"))
-    assert svg.find(f"{SVG}desc").text
+    for svg in svgs_of(html(as_starter.get("/kk/my/petitions/"))):
+        assert all(float(bar.get("height")) == 0 for bar in svg.findall(f"{SVG}g/{SVG}rect"))
+        assert svg.find(f"{SVG}desc").text
 
 
 # --- Hostile input in every field -----------------------------------------------------------

@@ -33,6 +33,7 @@ urlpatterns += i18n_patterns(
     path("", include("undeu.delivery.urls")),
     path("", include("undeu.datarights.urls")),
     path("", include("undeu.sharing.urls")),
+    path("", include("undeu.stats.urls")),
     path("cookies/", core_views.cookie_settings, name="cookie_settings"),
     path("privacy/", privacy_views.privacy, name="privacy"),
     prefix_default_language=True,

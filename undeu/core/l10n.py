@@ -6,7 +6,7 @@ Django has no date formats for Kazakh and django-countries no Kazakh names; CLDR
 from functools import lru_cache
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_decimal
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -23,6 +23,21 @@ def localised_date(value) -> str:
     if hasattr(value, "tzinfo") and value.tzinfo is not None:
         value = timezone.localtime(value)
     return format_date(value, format="long", locale=_locale_name())
+
+
+def localised_short_date(value) -> str:
+    """Day and month, abbreviated ("9 мар.", "Mar 9"): for a chart's axis."""
+    if hasattr(value, "tzinfo") and value.tzinfo is not None:
+        value = timezone.localtime(value)
+    return format_skeleton("MMMd", value, locale=_locale_name())
+
+
+def localised_hour(value) -> str:
+    """An hour by its day and time in the current time zone ("9 марта, 20:00")."""
+    value = timezone.localtime(value)
+    locale = _locale_name()
+    day = format_skeleton("MMMMd", value, locale=locale)
+    return f"{day}, {format_time(value, 'short', tzinfo=value.tzinfo, locale=locale)}"
 
 
 def localised_number(value) -> str:

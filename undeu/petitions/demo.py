@@ -9,6 +9,7 @@ from undeu.petitions.models import Petition, PetitionState, PetitionVersion, Tar
 from undeu.signatures.counting import recount
 from undeu.signatures.identity import email_digest
 from undeu.signatures.models import Signature, SignatureState
+from undeu.stats.tallying import rebuild as rebuild_tallies
 
 PARK_KK = """Алматыдағы Көктем саябағы — мыңдаған отбасының демалатын жері. Қала әкімдігі саябақтың
 үштен бір бөлігінде көпқабатты тұрақ салуды жоспарлап отыр.
@@ -217,6 +218,7 @@ def load_demo() -> list[str]:
         created.append(bike.slug)
     for petition in Petition.objects.filter(slug__in=created):
         recount(petition.pk)
+        rebuild_tallies(petition.pk)  # the demo's signatures have no events for the worker
         Petition.objects.filter(pk=petition.pk).update(
             signature_count=Signature.objects.filter(
                 petition=petition, state=SignatureState.CONFIRMED

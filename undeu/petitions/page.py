@@ -12,6 +12,7 @@ from undeu.petitions.models import DefenceMode, Petition
 from undeu.petitions.video import video_embed
 from undeu.signatures.counting import current_count
 from undeu.signatures.models import Signature, SignatureState
+from undeu.stats.pages import petition_summary
 from undeu.updates.page import updates_for_page
 
 
@@ -70,6 +71,8 @@ def petition_context(petition: Petition, requested_version: str | None = None) -
         "video": video_embed(petition.video_url) if petition.video_url else None,
         "recent_signers": recent_signers(petition),
         "updates": updates_for_page(petition, language),
+        # Signatures per day, small: the charts and the map are on the statistics page.
+        "stats_summary": petition_summary(petition),
         # The "under attack" switch can pause signing: the page stays, the form gives way to why.
         "signing_paused": SIGNING_PAUSED
         if petition.is_open and effective_mode(petition.defence) == DefenceMode.PAUSED

@@ -1,13 +1,10 @@
-"""What a starter sees about each of their petitions: its state, its count, signatures per day,
-where signers are, and what to do next."""
+"""What a starter sees about each of their petitions: its state, its count, signatures per hour
+and per day and by country (from the statistics' tallies), cities, and what to do next."""
 
-import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Count
-from django.db.models.functions import TruncDate
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -16,9 +13,10 @@ from undeu.petitions.models import PUBLIC_STATES, Petition, PetitionState
 from undeu.petitions.text import fold
 from undeu.signatures.counting import current_count
 from undeu.signatures.models import Signature, SignatureState
-from undeu.starting.chart import Chart, bar_chart
-from undeu.starting.deadlines import end_of_day
 from undeu.starting.steps import resume_url
+from undeu.stats import pages as stats_pages
+from undeu.stats import tallies
+from undeu.stats.charts import TimeChart
 
 CHART_DAYS = 30
 PLACES_SHOWN = 10
@@ -37,7 +35,7 @@ class PetitionSummary:
     title: str
     language: str
     count: int = 0
-    chart: Chart | None = None
+    charts: list[TimeChart] = field(default_factory=list)
     countries: list[tuple[str, int]] = field(default_factory=list)
     cities: list[tuple[str, int]] = field(default_factory=list)
     next_steps: list[NextStep] = field(default_factory=list)
@@ -47,38 +45,10 @@ def _confirmed(petition: Petition):
     return Signature.objects.filter(petition=petition, state=SignatureState.CONFIRMED)
 
 
-def signatures_per_day(petition: Petition, *, days: int = CHART_DAYS) -> list[tuple]:
-    """Confirmed signatures by day (in the site's time zone) over the petition's last `days`
-    days: up to today, or up to the day it closed."""
-    zone = timezone.get_current_timezone()
-    end = timezone.localdate(petition.closed_at) if petition.closed_at else timezone.localdate()
-    start = end - datetime.timedelta(days=days - 1)
-    if petition.published_at:
-        start = max(start, min(end, timezone.localdate(petition.published_at)))
-    rows = (
-        _confirmed(petition)
-        .filter(confirmed_at__gte=end_of_day(start - datetime.timedelta(days=1)))
-        .annotate(day=TruncDate("confirmed_at", tzinfo=zone))
-        .filter(day__gte=start, day__lte=end)
-        .values("day")
-        .annotate(n=Count("id"))
-    )
-    counts = {row["day"]: row["n"] for row in rows}
-    span = (end - start).days + 1
-    return [
-        (day, counts.get(day, 0))
-        for day in (start + datetime.timedelta(days=i) for i in range(span))
-    ]
-
-
 def signatures_by_country(petition: Petition) -> list[tuple[str, int]]:
-    rows = (
-        _confirmed(petition)
-        .values("country")
-        .annotate(n=Count("id"))
-        .order_by("-n", "country")[:PLACES_SHOWN]
-    )
-    return [(country_name(row["country"]), row["n"]) for row in rows]
+    """The first countries by counted signatures, from the tallies (no count of signatures)."""
+    counts = list(tallies.by_country(petition.pk).items())[:PLACES_SHOWN]
+    return [(country_name(code), count) for code, count in counts]
 
 
 def signatures_by_city(petition: Petition) -> list[tuple[str, int]]:
@@ -162,7 +132,10 @@ def summarise(petition: Petition) -> PetitionSummary:
     )
     if petition.state in PUBLIC_STATES:
         summary.count = current_count(petition.pk)
-        summary.chart = bar_chart(signatures_per_day(petition))
+        summary.charts = [
+            stats_pages.hours_chart(petition, chart_id=f"hours-{petition.pk}"),
+            stats_pages.days_chart(petition, chart_id=f"days-{petition.pk}", days=CHART_DAYS),
+        ]
         summary.countries = signatures_by_country(petition)
         summary.cities = signatures_by_city(petition)
     return summary
