@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "undeu.updates",
     "undeu.delivery",
     "undeu.defence",
+    "undeu.api",
     # After undeu.accounts, whose templates override allauth's.
     "allauth",
     "allauth.account",
@@ -79,6 +80,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
+    # Early, so every answer under /api/ and /open-data/ (errors included) says any site may
+    # read it, and a CORS preflight is answered before the rest of the stack.
+    "undeu.api.cors.PublicReadCorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -377,6 +381,13 @@ UNDEU_MODERATION_LOCK_MINUTES = env_int("UNDEU_MODERATION_LOCK_MINUTES", 15, min
 UNDEU_REVIEW_OVERDUE_DAYS = env_int("UNDEU_REVIEW_OVERDUE_DAYS", 10, minimum=1)
 UNDEU_BACKLOG_NOTICE_DAYS = env_int("UNDEU_BACKLOG_NOTICE_DAYS", 3, minimum=0)
 UNDEU_BACKLOG_NOTICE_QUEUE = env_int("UNDEU_BACKLOG_NOTICE_QUEUE", 50, minimum=0)
+
+# The licence the open data files (and the API's data) are published under, named on the open
+# data page and in petitions.json; the address of its text (empty: the name alone).
+UNDEU_OPEN_DATA_LICENCE = env_str("UNDEU_OPEN_DATA_LICENCE", "CC BY 4.0")
+UNDEU_OPEN_DATA_LICENCE_URL = env_str(
+    "UNDEU_OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+)
 
 # --- Abuse defences (undeu/defence) ---------------------------------------------------------
 # How many proxies in front of the site append to X-Forwarded-For; the client's address is the

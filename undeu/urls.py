@@ -3,6 +3,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from undeu.api import urls as api_urls
 from undeu.core import views as core_views
 from undeu.mail import views as mail_views
 from undeu.petitions import views as petition_views
@@ -13,6 +14,7 @@ urlpatterns = [
     # Petition images, for instances without a web server in front (see starting/views/media.py).
     path("media/petitions/<path:name>", starting_media.petition_image, name="petition_image"),
     path("admin/", admin.site.urls),
+    *api_urls.urlpatterns,
 ]
 if settings.UNDEU_MAIL == "local":
     urlpatterns.append(path("dev/mail/", mail_views.mailbox, name="mailbox"))
@@ -29,6 +31,7 @@ urlpatterns += i18n_patterns(
     path("", include("undeu.delivery.urls")),
     path("cookies/", core_views.cookie_settings, name="cookie_settings"),
     path("privacy/", core_views.privacy, name="privacy"),
+    *api_urls.page_patterns,
     prefix_default_language=True,
 )
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from undeu.api import opendata
 from undeu.defence import bulk, limits, trending
 from undeu.delivery.thresholds import record_thresholds
 from undeu.mail.outbox import release_expired_leases
@@ -30,4 +31,6 @@ PERIODIC_JOBS = [
     PeriodicJob("trending", settings.UNDEU_TRENDING_SECONDS, trending.raise_alerts),
     PeriodicJob("resume-bulk-actions", 60, bulk.resume_stalled),
     PeriodicJob("rate-windows", 60, limits.forget_expired),
+    # Checks hourly; writes the files when they are a day old (or missing, as on a new site).
+    PeriodicJob("open-data", 3600, opendata.publish),
 ]
