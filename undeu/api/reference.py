@@ -60,8 +60,8 @@ def type_of(schema: dict) -> dict:
     if kind == "array":
         inner = type_of(schema.get("items", {}))
         return {"text": f"array of {inner['text']}", "ref": inner["ref"]}
-    if kind == "object" and "additionalProperties" in schema:
-        inner = type_of(schema["additionalProperties"] or {})
+    if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
+        inner = type_of(schema["additionalProperties"])
         return {"text": f"object of {inner['text']}", "ref": inner["ref"]}
     if "format" in schema:
         return {"text": f"{kind} ({schema['format']})", "ref": ""}
