@@ -41,8 +41,6 @@ def _last_modified(request, name: str):
 @require_safe
 @condition(etag_func=_etag, last_modified_func=_last_modified)
 def data_file(request, name: str):
-    if name not in CONTENT_TYPES:
-        raise Http404(name)
     try:
         # Opened once: a rename by the job after this point leaves this reader the old file.
         handle = opendata.path_of(name).open("rb")
@@ -62,11 +60,11 @@ def open_data_page(request):
     files = [
         {
             "name": name,
-            "url": reverse("open_data_file", kwargs={"name": name}),
+            "url": reverse(f"open_data_{index}"),
             "modified": _last_modified(request, name),
             "size": found.st_size if (found := _stat(name)) else None,
         }
-        for name in opendata.FILES
+        for index, name in enumerate(opendata.FILES)
     ]
     response = render(
         request,

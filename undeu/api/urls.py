@@ -3,16 +3,15 @@ language) and the two pages that describe them, inside it."""
 
 from django.urls import path
 
-from undeu.api import opendata_views, reference
+from undeu.api import opendata, opendata_views, reference
 from undeu.api.endpoints import api
 
 urlpatterns = [
     path("api/v1/openapi.json", reference.openapi_document, name="api_openapi"),
     path("api/v1/", api.urls),
-    path(
-        "open-data/<str:name>",
-        opendata_views.data_file,
-        name="open_data_file",
+    *(
+        path(f"open-data/{name}", opendata_views.data_file, {"name": name}, name=f"open_data_{i}")
+        for i, name in enumerate(opendata.FILES)
     ),
 ]
 
