@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "undeu.updates",
     "undeu.delivery",
     "undeu.defence",
+    "undeu.stats",
     "undeu.api",
     # After undeu.accounts, whose templates override allauth's.
     "allauth",
@@ -367,6 +368,12 @@ UNDEU_PAGE_CACHE_MAX_BODY = env_int("UNDEU_PAGE_CACHE_MAX_BODY", 512 * 1024, min
 UNDEU_CONFIRM_GRACE_HOURS = env_int("UNDEU_CONFIRM_GRACE_HOURS", 24, minimum=0)
 # How often the worker recounts confirmed signatures to repair any drift in the shown count.
 UNDEU_RECOUNT_SECONDS = env_int("UNDEU_RECOUNT_SECONDS", 600, minimum=1)
+# Statistics (undeu/stats): how often the worker adds new signature events to the tallies by
+# country, region and hour; how often it rebuilds the tallies of petitions that changed, to repair
+# any drift; how long the instance's statistics are kept once read.
+UNDEU_TALLY_SECONDS = env_int("UNDEU_TALLY_SECONDS", 5, minimum=1)
+UNDEU_TALLY_REBUILD_SECONDS = env_int("UNDEU_TALLY_REBUILD_SECONDS", 3600, minimum=1)
+UNDEU_STATS_CACHE_SECONDS = env_int("UNDEU_STATS_CACHE_SECONDS", 60, minimum=0)
 # How many latest signers (who agreed to be shown) a petition page lists.
 UNDEU_RECENT_SIGNERS = env_int("UNDEU_RECENT_SIGNERS", 10, minimum=0)
 # Signature counts that change what a petition's page says ("10000:response,100000:debate").

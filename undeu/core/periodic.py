@@ -11,6 +11,7 @@ from undeu.delivery.thresholds import record_thresholds
 from undeu.mail.outbox import release_expired_leases
 from undeu.petitions.lifecycle import close_expired
 from undeu.signatures.counting import recount_all, refresh_sort_counts
+from undeu.stats import tallying
 from undeu.updates.mailing import resume_stalled_mailings
 
 
@@ -25,6 +26,8 @@ PERIODIC_JOBS = [
     PeriodicJob("outbox-leases", 5, release_expired_leases),
     PeriodicJob("sort-counts", 10, refresh_sort_counts),
     PeriodicJob("recount", settings.UNDEU_RECOUNT_SECONDS, recount_all),
+    PeriodicJob("tallies", settings.UNDEU_TALLY_SECONDS, tallying.catch_up),
+    PeriodicJob("tally-rebuild", settings.UNDEU_TALLY_REBUILD_SECONDS, tallying.rebuild_due),
     PeriodicJob("close-expired", 60, close_expired),
     PeriodicJob("thresholds", 60, record_thresholds),
     PeriodicJob("resume-mailings", 60, resume_stalled_mailings),
