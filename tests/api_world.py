@@ -12,12 +12,13 @@ from undeu.signatures.confirming import confirm
 from undeu.signatures.counting import refresh_sort_counts
 from undeu.signatures.models import Signature
 from undeu.signatures.signing import sign
+from undeu.stats import tallying
 
 # What the signers typed: none of it may appear in any answer of the API or in the open data.
 SIGNERS = [
-    ("Маржан Ахметова", "marzhan.akhmetova@example.com", "Қарағанды"),
-    ("Nurlan Bekov", "nurlan.bekov@example.org", "Shymkent <b>city</b>"),
-    ("Зарина Ержанова", "zarina@example.net", "Талдықорған"),
+    ("Маржан Ахметова", "marzhan.akhmetova@example.com", "Қарағанды", "KZ", "KZ-75"),
+    ("Nurlan Bekov", "nurlan.bekov@example.org", "Moscow <b>city</b>", "RU", ""),
+    ("Зарина Ержанова", "zarina@example.net", "Талдықорған", "KZ", "KZ-19"),
 ]
 
 
@@ -70,17 +71,17 @@ def make_api_world(make_petition, settings) -> ApiWorld:
     for petition in (draft, submitted, rejected, removed):
         PetitionVersion.objects.filter(petition=petition).update(title=f"Hidden {petition.slug}")
 
-    for index, (name, email, city) in enumerate(SIGNERS):
+    for index, (name, email, city, country, region) in enumerate(SIGNERS):
         for petition in (park, closed)[: 2 if index < 2 else 1]:
-            sign(
-                petition.pk,
-                signature_request(email, full_name=name, city=city, show_name=True),
-                base_url="http://testserver",
+            request = signature_request(
+                email, full_name=name, city=city, country=country, region=region, show_name=True
             )
+            sign(petition.pk, request, base_url="http://testserver")
             # Before the petition closed, as it would have been.
             Petition.objects.filter(pk=closed.pk).update(state=PetitionState.OPEN)
             confirm(Signature.objects.get(petition=petition, email=email))
             Petition.objects.filter(pk=closed.pk).update(state=PetitionState.CLOSED)
     record_thresholds()
     refresh_sort_counts()
+    tallying.catch_up()
     return ApiWorld(park, closed, hostile, draft, submitted, rejected, removed)

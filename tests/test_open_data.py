@@ -50,6 +50,9 @@ def test_the_files_hold_every_public_petition_and_nothing_else(world, settings):
     assert park[header.index("languages")] == "kk en ru"
     assert park[header.index("title_ru")] == 'Сохраним парк <script>alert("x")</script>'
     assert park[header.index("thresholds_reached")] == "response"
+    assert park[header.index("counts_by_country")] == "KZ:2 RU:1"
+    assert park[header.index("counts_by_region")] == "KZ-19:1 KZ-75:1"
+    assert by_slug["park"]["counts_by_country"] == {"KZ": 2, "RU": 1}
 
 
 def test_the_csv_cannot_run_as_a_spreadsheet_formula(world):

@@ -146,8 +146,9 @@ class TrendingFilters(Schema):
     response={200: schemas.Trending, **COMMON_ANSWERS},
     summary=gettext_noop("Trending petitions"),
     description=gettext_noop(
-        "Open petitions that gained the most confirmed signatures in the last 24 hours (net of "
-        "invalidated and withdrawn ones); worked out at most once a minute."
+        "Open petitions with the most signatures confirmed in the last 24 hours that still "
+        "count (invalidated and withdrawn ones are taken away); worked out at most once a "
+        "minute."
     ),
     tags=["petitions"],
 )
@@ -170,7 +171,8 @@ def trending_petitions(request, response: HttpResponse, filters: Query[TrendingF
     summary=gettext_noop("One petition"),
     description=gettext_noop(
         "Everything public about a petition: every language version, targets, state, dates, "
-        "thresholds, count and outcome. A removed petition answers 410 with the reason only."
+        "thresholds, count, counts by country and by region, and outcome. A removed petition "
+        "answers 410 with the reason only."
     ),
     tags=["petitions"],
 )

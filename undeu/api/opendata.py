@@ -5,7 +5,8 @@ Each file is written beside its final name and renamed over it, so a reader gets
 the new one, never half of one, and two workers writing at once each leave a whole file. A file
 younger than a day is left as it is, so the job can run as often as the worker likes. Nothing is
 read from the signatures: counts come from the count shards, as on the pages. The CSV's text
-cells are made inert for spreadsheets (delivery/package_csv.py).
+cells are made inert for spreadsheets (delivery/package_csv.py). Counts by country and region
+come from the tallies (stats/tallies.py), never from the signatures.
 """
 
 import csv
@@ -68,8 +69,13 @@ CSV_COLUMNS = [
     "id", "slug", "url", "state", "primary_language", "languages",
     "title_kk", "title_ru", "title_en", "demand_kk", "demand_ru", "demand_en",
     "targets", "starter_name", "published_at", "closed_at", "deadline", "count",
-    "thresholds_reached", "delivered_at", "outcome", "outcome_at",
+    "counts_by_country", "counts_by_region", "thresholds_reached",
+    "delivered_at", "outcome", "outcome_at",
 ]  # fmt: skip
+
+
+def _pairs(counts: dict[str, int]) -> str:
+    return " ".join(f"{key}:{count}" for key, count in counts.items())
 
 
 def _csv_row(record: dict) -> list:
@@ -99,6 +105,9 @@ def _csv_row(record: dict) -> list:
         "targets": inert(" | ".join(target["name"] for target in record["targets"])),
         "starter_name": inert(record["starter_name"]),
         "count": record["count"],
+        # "KZ:120 RU:14": codes and numbers only, so nothing to make inert.
+        "counts_by_country": _pairs(record["counts_by_country"]),
+        "counts_by_region": _pairs(record["counts_by_region"]),
         "thresholds_reached": " ".join(t["name"] for t in record["thresholds"] if t["reached"]),
         "outcome": record["outcome"] or "",
         **dates,

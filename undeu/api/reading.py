@@ -1,6 +1,7 @@
 """Petitions as the public API and the open data show them: what a petition's page shows
 everyone, and aggregate counts. Nothing here reads a signature row: counts come from the count
-shards (signatures/counting.py), so a petition costs the same at 10 million signatures as at 10.
+shards (signatures/counting.py) and the tallies (stats/tallies.py), so a petition costs the same
+at 10 million signatures as at 10.
 """
 
 from django.db.models import Prefetch
@@ -10,6 +11,7 @@ from undeu.petitions.goals import next_goal, progress_percent
 from undeu.petitions.models import Petition, PetitionVersion, Target
 from undeu.petitions.views import matching_petitions
 from undeu.signatures.counting import current_count, current_counts
+from undeu.stats.tallies import by_country, by_region
 
 SORTS = {
     "popular": ("-signature_count", "-published_at", "-id"),
@@ -131,6 +133,8 @@ def detail(petition: Petition, base_url: str, *, count: int | None = None) -> di
             "video_url": petition.video_url or None,
             "created_at": petition.created_at,
             "updated_at": petition.updated_at,
+            "counts_by_country": by_country(petition.pk),
+            "counts_by_region": by_region(petition.pk),
             "goal": next_goal(count),
             "progress": progress_percent(count),
             "thresholds": thresholds(petition, count),

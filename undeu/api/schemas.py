@@ -143,6 +143,18 @@ class PetitionDetail(PetitionSummary):
     )
     goal: int = Field(description=gettext_noop("The next round number the count climbs towards."))
     progress: int = Field(description=gettext_noop("Percent of the way to the goal (0-100)."))
+    counts_by_country: dict[str, int] = Field(
+        description=gettext_noop(
+            "Counted signatures by the signers' country (ISO 3166-1 alpha-2 codes), most first; "
+            "a few seconds behind the count."
+        )
+    )
+    counts_by_region: dict[str, int] = Field(
+        description=gettext_noop(
+            "Counted signatures by region of Kazakhstan (ISO 3166-2:KZ codes), most first; "
+            "signatures without a region are not in it."
+        )
+    )
     thresholds: list[Threshold] = Field(
         description=gettext_noop("The counts at which this instance promises something.")
     )
@@ -160,7 +172,10 @@ class Count(Schema):
 class TrendingPetition(Schema):
     petition: PetitionSummary
     gained: int = Field(
-        description=gettext_noop("Confirmed signatures gained in the last 24 hours, net.")
+        description=gettext_noop(
+            "Signatures confirmed in the last 24 hours that still count (by the hour: the "
+            "current hour and the 23 before it)."
+        )
     )
 
 
