@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from tests.api_world import SIGNERS, make_api_world, personal_strings
 from undeu.api import trending
+from undeu.core.page_cache import storable_for
+from undeu.signatures.counting import current_count, current_counts
 from undeu.signatures.models import Signature, SignatureState
 from undeu.signatures.transitions import move
 from undeu.stats import tallying
@@ -289,3 +291,27 @@ def test_the_reference_is_a_translated_page_of_the_site(world, language, heading
         assert f"<code>{path}</code>" in page
     assert "<script>" not in page.split("</head>")[1]  # no inline script
     assert 'src="http' not in page and 'href="http' not in page.split("<main")[0]
+
+
+def test_the_answers_are_kept_by_the_cache_in_front(client, world, settings):
+    settings.UNDEU_PAGE_CACHE_SECONDS = 1
+    for address in (
+        "/api/v1/petitions",
+        "/api/v1/petitions/park",
+        "/api/v1/petitions/park/count",
+        "/api/v1/trending",
+    ):
+        response = client.get(address)
+        headers = [(name, value) for name, value in response.items()]
+        assert storable_for("200 OK", headers) == 1, address
+
+
+def test_the_counts_of_a_page_are_read_together(
+    world, sign_and_confirm, django_capture_on_commit_callbacks
+):
+    ids = [world.open.pk, world.closed.pk, world.hostile.pk]
+    assert current_counts(ids) == {world.open.pk: 3, world.closed.pk: 2, world.hostile.pk: 0}
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_and_confirm(world.hostile, "late@example.com")
+    assert current_counts(ids)[world.hostile.pk] == 1  # its cached count was dropped
+    assert current_counts(ids) == {pk: current_count(pk) for pk in ids}
