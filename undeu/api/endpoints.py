@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_noop
 from ninja import Field, NinjaAPI, Query, Schema
+from ninja.renderers import JSONRenderer
 
 from undeu.api import reading, schemas
 from undeu.api.trending import KEEP, TRENDING_HOURS, trending
@@ -21,6 +22,13 @@ from undeu.petitions.views import PetitionRemoved, public_petition
 MAX_PAGE_SIZE = 100
 # Answers every operation may give besides its own: a malformed request, an unknown petition.
 COMMON_ANSWERS = {400: schemas.Problem, 404: schemas.Problem, 422: schemas.ValidationProblem}
+
+
+class Utf8Renderer(JSONRenderer):
+    """Kazakh and Russian as they are, not as \\u escapes (half the bytes, and readable)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
 
 api = NinjaAPI(
     title="Undeu public API",
@@ -33,6 +41,7 @@ api = NinjaAPI(
         "(CORS); answers are cacheable for a few seconds."
     ),
     urls_namespace="api-v1",
+    renderer=Utf8Renderer(),
     openapi_url=None,  # served by reference.openapi_document, cached
     docs_url=None,  # the HTML reference is ours: no third-party scripts
 )
