@@ -3,6 +3,7 @@
 
 import pytest
 
+from tests.browser.conftest import site_shell
 from tests.browser.test_accessibility import assert_accessible
 
 pytestmark = pytest.mark.browser
@@ -21,6 +22,7 @@ READ = """async ([address, headers]) => {
 def test_a_page_of_another_origin_reads_the_api_and_the_files(new_context, site):
     # The same server under another name is another origin. The site's own pages may connect
     # only to their own origin (CSP), so that policy is set aside here: what remains is CORS.
+    site_shell(site, "from undeu.api import opendata; opendata.publish(force=True)")
     page = new_context(bypass_csp=True).new_page()
     page.goto(site.url.replace("127.0.0.1", "localhost") + "/en/privacy/")
     listed = page.evaluate(READ, [f"{site.url}/api/v1/petitions?page_size=5", {}])
