@@ -8,6 +8,7 @@ import os
 import time
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from tests.api_world import make_api_world, personal_strings
@@ -151,3 +152,10 @@ def test_the_page_says_what_is_published_and_under_what_licence(
     assert "CC BY-SA 4.0" in page
     assert 'href="/open-data/petitions.csv"' in page and 'href="/open-data/petitions.json"' in page
     assert f'href="/{language}/api/"' in page
+
+
+def test_an_operator_can_write_the_files_at_once(world):
+    out = io.StringIO()
+    call_command("publish_open_data", stdout=out)
+    assert str(opendata.directory()) in out.getvalue()
+    assert all(opendata.path_of(name).exists() for name in opendata.FILES)
