@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "undeu.privacy",
     "undeu.sharing",
     "undeu.stats",
+    "undeu.api",
     # After undeu.accounts, whose templates override allauth's.
     "allauth",
     "allauth.account",
@@ -91,6 +92,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "undeu.core.csp.SiteCSPMiddleware",
     "undeu.signatures.lane.SigningLaneMiddleware",
+    # Early (the lane before it never answers under these addresses), so every answer under
+    # /api/ and /open-data/ (errors included) says any site may read it, and a CORS preflight
+    # is answered before the rest of the stack.
+    "undeu.api.cors.PublicReadCorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -408,6 +413,13 @@ UNDEU_MODERATION_LOCK_MINUTES = env_int("UNDEU_MODERATION_LOCK_MINUTES", 15, min
 UNDEU_REVIEW_OVERDUE_DAYS = env_int("UNDEU_REVIEW_OVERDUE_DAYS", 10, minimum=1)
 UNDEU_BACKLOG_NOTICE_DAYS = env_int("UNDEU_BACKLOG_NOTICE_DAYS", 3, minimum=0)
 UNDEU_BACKLOG_NOTICE_QUEUE = env_int("UNDEU_BACKLOG_NOTICE_QUEUE", 50, minimum=0)
+
+# The licence the open data files (and the API's data) are published under, named on the open
+# data page and in petitions.json; the address of its text (empty: the name alone).
+UNDEU_OPEN_DATA_LICENCE = env_str("UNDEU_OPEN_DATA_LICENCE", "CC BY 4.0")
+UNDEU_OPEN_DATA_LICENCE_URL = env_str(
+    "UNDEU_OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+)
 
 # --- Abuse defences (undeu/defence) ---------------------------------------------------------
 # How many proxies in front of the site append to X-Forwarded-For; the client's address is the

@@ -3,6 +3,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from undeu.api import urls as api_urls
 from undeu.core import views as core_views
 from undeu.mail import views as mail_views
 from undeu.petitions import views as petition_views
@@ -17,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("sitemap.xml", sharing_views.sitemap_index, name="sitemap_index"),
     path("sitemap-<str:section>.xml", sharing_views.sitemap, name="sitemap"),
+    *api_urls.urlpatterns,
 ]
 if settings.UNDEU_MAIL == "local":
     urlpatterns.append(path("dev/mail/", mail_views.mailbox, name="mailbox"))
@@ -36,6 +38,7 @@ urlpatterns += i18n_patterns(
     path("", include("undeu.stats.urls")),
     path("cookies/", core_views.cookie_settings, name="cookie_settings"),
     path("privacy/", privacy_views.privacy, name="privacy"),
+    *api_urls.page_patterns,
     prefix_default_language=True,
 )
 

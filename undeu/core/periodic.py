@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from undeu.api import opendata
 from undeu.datarights.links import forget_expired_links
 from undeu.defence import bulk, limits, trending
 from undeu.delivery.thresholds import record_thresholds
@@ -38,4 +39,6 @@ PERIODIC_JOBS = [
     PeriodicJob("datarights-links", 600, forget_expired_links),
     PeriodicJob("erase-addresses", 3600, addresses.erase_expired),
     PeriodicJob("retention", 3600, retention.run),
+    # Checks hourly; writes the files when they are a day old (or missing, as on a new site).
+    PeriodicJob("open-data", 3600, opendata.publish),
 ]

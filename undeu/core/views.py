@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
+from undeu.api.cors import api_error, is_api_request
 from undeu.core import consent
 from undeu.core.origin import same_origin_forms
 
@@ -69,16 +70,24 @@ def cookie_settings(request):
 
 
 def bad_request(request, exception=None):
+    if is_api_request(request):
+        return api_error(400)
     return render(request, "core/error.html", {"error_code": 400}, status=400)
 
 
 def permission_denied(request, exception=None):
+    if is_api_request(request):
+        return api_error(403)
     return render(request, "core/forbidden.html", status=403)
 
 
 def page_not_found(request, exception=None):
+    if is_api_request(request):
+        return api_error(404)
     return render(request, "core/error.html", {"error_code": 404}, status=404)
 
 
 def server_error(request):
+    if is_api_request(request):
+        return api_error(500)
     return render(request, "core/error.html", {"error_code": 500}, status=500)

@@ -116,21 +116,27 @@ def count_json(request, slug):
     return response
 
 
+def matching_petitions(petitions, query: str):
+    """The petitions whose title, demand or text (in any language) hold every word of `query`;
+    none for a query with no words. Shared by the list page and the public API."""
+    terms = search_terms(query)
+    if not terms:
+        return petitions.none()
+    matching = PetitionVersion.objects.all()
+    for term in terms:
+        matching = matching.filter(search_text__contains=term)
+    return petitions.filter(pk__in=matching.values("petition_id"))
+
+
 @require_GET
 def petition_list(request):
     sort = request.GET.get("sort", "popular")
     if sort not in SORTS:
         sort = "popular"
     query = request.GET.get("q", "")[:200]
-    terms = search_terms(query)
     petitions = Petition.objects.public().prefetch_related("versions")
-    if terms:
-        matching = PetitionVersion.objects.all()
-        for term in terms:
-            matching = matching.filter(search_text__contains=term)
-        petitions = petitions.filter(pk__in=matching.values("petition_id"))
-    elif query.strip():
-        petitions = petitions.none()
+    if query.strip():
+        petitions = matching_petitions(petitions, query)
     else:
         petitions = petitions.filter(state="open")
     page = Paginator(petitions.order_by(*SORTS[sort]), PER_PAGE).get_page(request.GET.get("page"))
