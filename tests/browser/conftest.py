@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from cryptography.fernet import Fernet
 from django.utils import translation
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
@@ -49,6 +50,8 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 10_000  # for each browser action and each expect()
 CONFIRM_LINK = re.compile(r"https?://\S+/confirm/[^/\s]+/")
 SERVER_PROBLEM = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback")
+# The site's key for signers' names and emails, which are encrypted at rest.
+SITE_SIGNER_KEY = Fernet.generate_key().decode()
 
 
 # --- SMTP -----------------------------------------------------------------------------------
@@ -85,15 +88,22 @@ class Site:
     database: Path
 
     def signature(self, email_address: str) -> dict | None:
-        """The stored signature for an address, read straight from the site's database."""
+        """The stored signature for an address, read straight from the site's database. Names
+        and emails are encrypted at rest: decrypted here with the site's key, and the address
+        found among them in Python."""
         uri = f"{self.database.as_uri()}?mode=ro"
         with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
             db.row_factory = sqlite3.Row
-            row = db.execute(
-                f"SELECT * FROM {Signature._meta.db_table} WHERE email = ?",
-                [email_address],
-            ).fetchone()
-        return dict(row) if row else None
+            rows = db.execute(f"SELECT * FROM {Signature._meta.db_table}").fetchall()
+        key = Fernet(SITE_SIGNER_KEY)
+        for row in rows:
+            stored = dict(row)
+            for column in ("full_name", "email"):
+                if stored[column]:
+                    stored[column] = key.decrypt(stored[column]).decode()
+            if stored["email"] == email_address:
+                return stored
+        return None
 
 
 def _children(pid: int) -> list[int]:
@@ -130,6 +140,7 @@ def site(tmp_path_factory, mailbox) -> Site:
         "DATABASE_URL": f"sqlite:///{database}",
         "UNDEU_VAR_DIR": str(var),
         "SECRET_KEY": "browser-test-secret-key-not-for-production-0123456789",
+        "UNDEU_SIGNER_KEYS": SITE_SIGNER_KEY,
         "UNDEU_HTTPS": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "UNDEU_TASKS": "database",
@@ -250,6 +261,7 @@ def site_shell(site: Site, code: str) -> str:
         "DATABASE_URL": f"sqlite:///{site.database}",
         "UNDEU_VAR_DIR": str(var),
         "SECRET_KEY": SITE_SECRET_KEY,
+        "UNDEU_SIGNER_KEYS": SITE_SIGNER_KEY,
         "UNDEU_HTTPS": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "UNDEU_TASKS": "database",
