@@ -40,6 +40,19 @@ def no_limits(settings):
 
 
 @pytest.fixture
+def site_mode_read(settings):
+    """The site-wide defence mode read now and kept through the test, so a count of queries
+    does not depend on whether its once-per-UNDEU_DEFENCE_REFRESH_SECONDS read falls in it."""
+    from undeu.defence import modes
+
+    settings.UNDEU_DEFENCE_REFRESH_SECONDS = 3600
+    modes.forget_site_mode()
+    modes.site_mode()
+    yield
+    modes.forget_site_mode()
+
+
+@pytest.fixture
 def make_petition(db):
     def make(slug="park", *, languages=("kk", "ru"), state=PetitionState.OPEN, **fields):
         now = timezone.now()

@@ -109,7 +109,7 @@ def test_values_skipping_the_fields_conversion_are_what_it_would_give(model, val
         expected.append(field.get_db_prep_save(value, connection))
     fast = insert.params(values)
     for field, mine, theirs in zip(insert.fields, fast, expected, strict=True):
-        if _unchanged_type(field) is None:
+        if _unchanged_type(field, connection) is None:
             # Converted by the field, as always: an encrypted value is never the plain one.
             if isinstance(field, _Encrypted) and values.get(field.attname):
                 assert mine != values[field.attname]

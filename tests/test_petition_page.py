@@ -100,7 +100,7 @@ def test_count_progress_and_recent_signers(client, petition, sign_and_confirm):
     assert "Hidden" not in page
 
 
-def test_viewing_a_page_never_counts_signatures(client, petition, sign_and_confirm):
+def test_viewing_a_page_never_counts_signatures(client, petition, sign_and_confirm, site_mode_read):
     sign_and_confirm(petition)
     with CaptureQueriesContext(connection) as queries:
         client.get(f"/kk/p/{petition.slug}/")

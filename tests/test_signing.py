@@ -166,13 +166,10 @@ def test_a_successful_signature_reads_nothing_it_does_not_need(client, petition)
     assert Target._meta.db_table not in sql
 
 
-def test_a_signature_is_one_read_the_limits_count_and_two_inserts(client, petition):
+def test_a_signature_is_one_read_the_limits_count_and_two_inserts(client, petition, site_mode_read):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from undeu.defence.modes import site_mode
-
-    site_mode()  # read once per UNDEU_DEFENCE_REFRESH_SECONDS, not per signature
     with CaptureQueriesContext(connection) as queries:
         assert post_signature(client, petition).status_code == 303
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]

@@ -153,3 +153,26 @@ def test_over_plain_http_an_https_site_redirects_before_the_lane(client, petitio
     response = sign(client, petition)
     assert response.status_code == 301 and response["Location"].startswith("https://")
     assert not Signature.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_write_transaction_holds_only_the_statements(client, petition, monkeypatch):
+    """Encrypting the name, email and email context, hashing and converting every value are
+    done before the transaction: on SQLite it holds the one write lock every signer waits for."""
+    from django.db import connection
+
+    from undeu.core import encrypted
+
+    inside = []
+    original = encrypted.encrypt
+
+    def watched(text):
+        inside.append(connection.in_atomic_block)
+        return original(text)
+
+    monkeypatch.setattr(encrypted, "encrypt", watched)
+    assert sign(client, petition).status_code == 303
+    # The name and email; the email's address and context (and, sent at once here, its
+    # emptied context after the commit).
+    assert len(inside) >= 4 and not any(inside)
+    assert Signature.objects.get().full_name == "Айгерім Сапарова"

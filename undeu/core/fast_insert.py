@@ -65,7 +65,8 @@ class FastInsert:
     @cached_property
     def columns(self) -> list[tuple]:
         """Per column: the attribute, the field, and the type its values keep unchanged."""
-        return [(field.attname, field, _unchanged_type(field)) for field in self.fields]
+        connection = connections[self.using]
+        return [(field.attname, field, _unchanged_type(field, connection)) for field in self.fields]
 
     def params(self, values: dict) -> list:
         connection = connections[self.using]
@@ -80,15 +81,46 @@ class FastInsert:
             params.append(value)
         return params
 
-    def __call__(self, **values) -> int | None:
-        """Insert one row; its primary key, or None when a unique constraint skipped it."""
+    def replaced(self, params: list, **values) -> list:
+        """`params` with some columns' values replaced, each as the field converts it."""
+        connection = connections[self.using]
+        params = list(params)
+        for attname, value in values.items():
+            index = self.positions[attname]
+            params[index] = self.fields[index].get_db_prep_save(value, connection)
+        return params
+
+    @cached_property
+    def positions(self) -> dict[str, int]:
+        return {field.attname: index for index, field in enumerate(self.fields)}
+
+    def execute(self, params: list) -> int | None:
+        """Insert one row of prepared `params`; its primary key, or None when a unique
+        constraint skipped it. Converting the values (encrypting some) can be done before the
+        transaction, so that a write lock is held only for the statement."""
         with connections[self.using].cursor() as cursor:
-            cursor.execute(self.sql, self.params(values))
+            cursor.execute(self.sql, params)
             row = cursor.fetchone()
         return row[0] if row else None
 
+    def __call__(self, **values) -> int | None:
+        """Insert one row; its primary key, or None when a unique constraint skipped it."""
+        return self.execute(self.params(values))
 
-def _unchanged_type(field) -> type | None:
+
+# A value of each type that the database's adapter must give back as it is.
+_SAMPLES = {str: "x", bool: True, int: 7}
+
+
+def _unchanged_type(field, connection) -> type | None:
+    """The type whose values `field` passes to this database unchanged, if any: asked of the
+    field itself, since backends differ (psycopg's small integers are wrapped as Int2)."""
     if type(field) is models.ForeignKey and type(field.target_field) in _NO_KEYS:
-        return int
-    return _UNCHANGED.get(type(field))
+        candidate = int
+    else:
+        candidate = _UNCHANGED.get(type(field))
+    if candidate is None:
+        return None
+    sample = _SAMPLES[candidate]
+    converted = field.get_db_prep_save(sample, connection)
+    return candidate if type(converted) is candidate and converted == sample else None

@@ -19,11 +19,16 @@ HONEYPOT_FIELD = "website"
 HONEYPOT = "honeypot"
 
 
-def screen(
-    request, petition_id: int, signature: SignatureRequest, mode: str
-) -> tuple[Origin, list[str]]:
+def origin_of(request) -> Origin:
     ip = client_ip(request)
-    origin = Origin(ip_address=ip, network=network_of(ip))
+    return Origin(ip_address=ip, network=network_of(ip))
+
+
+def screen(
+    request, petition_id: int, signature: SignatureRequest, mode: str, origin: Origin
+) -> list[str]:
+    """The reasons to flag this signature; counts it against the rate limits (a write)."""
+    ip = origin.ip_address
     flags = []
     if request.POST.get(HONEYPOT_FIELD, ""):
         flags.append(HONEYPOT)
@@ -34,4 +39,4 @@ def screen(
         "domain": "" if domain in settings.UNDEU_COMMON_EMAIL_DOMAINS else domain,
     }
     flags += over_limits(petition_id, values, tight=mode == DefenceMode.TIGHT)
-    return origin, flags
+    return flags

@@ -51,17 +51,48 @@ def queue_email(
     """Queue an email in the caller's transaction; its id. `bulk` (one of a mailing to many) is
     sent after every email a person is waiting for, whenever they were queued. A caller that has
     the mailbox's keyed hash already (signing) gives it, saving its computation."""
-    now = timezone.now()
-    message_id = _insert_message(
-        kind=kind,
-        to=to,
-        recipient_digest=recipient_digest if recipient_digest is not None else digest_of(to),
-        language=language,
-        context=context,
-        priority=OutgoingEmail.Priority.BULK if bulk else OutgoingEmail.Priority.PERSON_WAITING,
-        next_attempt_at=now,
-        created_at=now,
+    return queue_prepared(
+        prepare_email(
+            kind,
+            to=to,
+            language=language,
+            context=context,
+            bulk=bulk,
+            recipient_digest=recipient_digest,
+        )
     )
+
+
+def prepare_email(
+    kind: str,
+    *,
+    to: str,
+    language: str,
+    context: dict,
+    bulk: bool = False,
+    recipient_digest: str | None = None,
+) -> list:
+    """An email's row, converted (the address and context encrypted) and ready to queue with
+    `queue_prepared`: made before a transaction, it keeps the work out of it."""
+    now = timezone.now()
+    priority = OutgoingEmail.Priority.BULK if bulk else OutgoingEmail.Priority.PERSON_WAITING
+    return _insert_message.params(
+        {
+            "kind": kind,
+            "to": to,
+            "recipient_digest": digest_of(to) if recipient_digest is None else recipient_digest,
+            "language": language,
+            "context": context,
+            "priority": priority,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+    )
+
+
+def queue_prepared(row: list) -> int:
+    """Queue a prepared email (prepare_email) in the caller's transaction; its id."""
+    message_id = _insert_message.execute(row)
     if settings.UNDEU_TASKS == "immediate":
         # Development and tests without a worker: background work runs when the change commits.
         transaction.on_commit(lambda: _deliver_quietly(message_id))

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from undeu.core.fast_insert import FastInsert
-from undeu.mail.outbox import queue_email
+from undeu.mail.outbox import prepare_email, queue_prepared
 from undeu.petitions.models import Petition, PetitionState
 from undeu.signatures.identity import email_digest, mailbox_domain, same_name
 from undeu.signatures.models import Signature, SignatureState
@@ -70,23 +70,29 @@ class Origin:
     network: str = ""
 
 
-def sign(
+@dataclass(frozen=True)
+class PreparedSignature:
+    """A signature and its confirmation email as rows ready to insert: made before the
+    transaction (a token, keyed hashes, encrypted name, email and context), so that the
+    transaction, and on SQLite the database's one write lock, holds only the statements."""
+
+    petition_id: int
+    request: SignatureRequest
+    base_url: str
+    origin: Origin
+    identity: str
+    row: dict
+    params: list
+    email: list
+
+
+def prepare(
     petition_id: int,
     request: SignatureRequest,
     *,
     base_url: str,
     origin: Origin = Origin(),  # frozen, so one shared default is safe
-    flags: Sequence[str] = (),
-) -> None:
-    """Record a pending signature (flagged, uncounted, when `flags` say why) and queue its
-    confirmation email, in one short transaction.
-
-    Signing twice with the same email creates nothing new: the person gets an email instead (a
-    fresh confirmation link if they never confirmed, or a note that they already signed), and the
-    caller shows the same page either way, so nobody learns from the site who has signed. Where
-    the instance lets a household share an address (UNDEU_NAMES_PER_EMAIL above 1), a new name
-    on it is a new signature, up to that many.
-    """
+) -> PreparedSignature:
     token, digest = new_token()
     identity = email_digest(request.email)
     row = {
@@ -105,16 +111,56 @@ def sign(
         "created_at": timezone.now(),
         "ip_address": origin.ip_address,
         "network": origin.network,
-        "state": SignatureState.FLAGGED if flags else SignatureState.PENDING,
-        "flags": ",".join(flags)[:200],
+        "state": SignatureState.PENDING,
+        "flags": "",
     }
+    return PreparedSignature(
+        petition_id=petition_id,
+        request=request,
+        base_url=base_url,
+        origin=origin,
+        identity=identity,
+        row=row,
+        params=_insert_signature.params(row),
+        email=_email(petition_id, request, identity, base_url, token),
+    )
+
+
+def sign(
+    petition_id: int,
+    request: SignatureRequest,
+    *,
+    base_url: str,
+    origin: Origin = Origin(),  # frozen, so one shared default is safe
+    flags: Sequence[str] = (),
+) -> None:
+    """Record a pending signature (flagged, uncounted, when `flags` say why) and queue its
+    confirmation email, in one short transaction.
+
+    Signing twice with the same email creates nothing new: the person gets an email instead (a
+    fresh confirmation link if they never confirmed, or a note that they already signed), and the
+    caller shows the same page either way, so nobody learns from the site who has signed. Where
+    the instance lets a household share an address (UNDEU_NAMES_PER_EMAIL above 1), a new name
+    on it is a new signature, up to that many.
+    """
+    store(prepare(petition_id, request, base_url=base_url, origin=origin), flags)
+
+
+def store(prepared: PreparedSignature, flags: Sequence[str] = ()) -> None:
+    """The transaction of `sign`, for a signature prepared beforehand."""
+    petition_id, request, identity = prepared.petition_id, prepared.request, prepared.identity
+    base_url, row, params = prepared.base_url, prepared.row, prepared.params
+    if flags:
+        flagged = {"state": SignatureState.FLAGGED, "flags": ",".join(flags)[:200]}
+        row = {**row, **flagged}
+        params = _insert_signature.replaced(params, **flagged)
     # No savepoint when the caller's transaction holds this one (SQLite counts the limits in
     # it): a failure here fails the whole request anyway, and a savepoint is two statements more.
     with transaction.atomic(savepoint=False):
         # The common case: BEGIN, two INSERTs, COMMIT. The unique constraint is the dedupe; a
         # duplicate is skipped (ON CONFLICT DO NOTHING), not an error, so the transaction goes on.
-        if _insert_signature(**row) is not None:
-            _queue(petition_id, request, identity, base_url, token)
+        if _insert_signature.execute(params) is not None:
+            queue_prepared(prepared.email)
             return
         existing = list(
             Signature.objects.select_for_update()
@@ -129,8 +175,8 @@ def sign(
                 state == SignatureState.FLAGGED and confirmed_at is None
             ):
                 # The first email may be lost; a new link replaces the old one.
-                Signature.objects.filter(pk=pk).update(token_digest=digest)
-                _queue(petition_id, request, identity, base_url, token)
+                Signature.objects.filter(pk=pk).update(token_digest=row["token_digest"])
+                queue_prepared(prepared.email)
             else:
                 _queue(petition_id, request, identity, base_url, None)
             return
@@ -139,11 +185,11 @@ def sign(
             _queue(petition_id, request, identity, base_url, None, kind="address_shared_full")
             return
         if slot is not None and _insert_signature(**row, email_slot=slot) is not None:
-            _queue(petition_id, request, identity, base_url, token)
+            queue_prepared(prepared.email)
             return
         # What the row clashed with is gone (erased meanwhile), another name took the free slot
         # at the same moment, or it was the token (never in practice): sign again.
-    sign(petition_id, request, base_url=base_url, origin=origin, flags=flags)
+    sign(petition_id, request, base_url=base_url, origin=prepared.origin, flags=flags)
 
 
 def _same_signer(existing: list, full_name: str) -> tuple[int, str, object] | None:
@@ -161,6 +207,28 @@ def _free_slot(existing: list) -> int | None:
     return free[0] if free else None
 
 
+def _email(
+    petition_id: int,
+    request: SignatureRequest,
+    identity: str,
+    base_url: str,
+    token: str | None,
+    *,
+    kind: str | None = None,
+) -> list:
+    context = {"petition_id": petition_id, "base_url": base_url}
+    if token is not None:
+        context["token"] = token
+    kind = kind or ("confirm_signature" if token is not None else "already_signed")
+    return prepare_email(
+        kind,
+        to=request.email,
+        language=request.language,
+        context=context,
+        recipient_digest=identity,
+    )
+
+
 def _queue(
     petition_id: int,
     request: SignatureRequest,
@@ -170,14 +238,4 @@ def _queue(
     *,
     kind: str | None = None,
 ):
-    context = {"petition_id": petition_id, "base_url": base_url}
-    if token is not None:
-        context["token"] = token
-    kind = kind or ("confirm_signature" if token is not None else "already_signed")
-    queue_email(
-        kind,
-        to=request.email,
-        language=request.language,
-        context=context,
-        recipient_digest=identity,
-    )
+    queue_prepared(_email(petition_id, request, identity, base_url, token, kind=kind))

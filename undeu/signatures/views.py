@@ -10,14 +10,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from undeu.core.origin import same_origin_forms
 from undeu.defence import limits
 from undeu.defence.modes import SIGNING_PAUSED, effective_mode
-from undeu.defence.screening import screen
+from undeu.defence.screening import origin_of, screen
 from undeu.petitions.models import DefenceMode
 from undeu.petitions.page import count_context
 from undeu.petitions.views import public_petition, render_petition
 from undeu.signatures.confirming import Outcome, confirm, find_signature
 from undeu.signatures.forms import SignatureForm, read_signature
 from undeu.signatures.models import SignatureState
-from undeu.signatures.signing import open_petition, sign
+from undeu.signatures.signing import open_petition, prepare, store
 
 # How long a paused petition asks a signer to wait before trying again.
 PAUSED_RETRY_SECONDS = 600
@@ -95,9 +95,13 @@ def sign_petition(request, slug):
 
 
 def _sign(request, petition_id: int, signature, mode: str) -> None:
+    # Everything that needs no database first, so that the transaction (on SQLite, the one
+    # write lock every signer waits for) holds only the statements: the limits' count, then
+    # the two INSERTs.
+    origin = origin_of(request)
+    prepared = prepare(petition_id, signature, base_url=base_url(request), origin=origin)
     with limits.with_signature():
-        origin, flags = screen(request, petition_id, signature, mode)
-        sign(petition_id, signature, base_url=base_url(request), origin=origin, flags=flags)
+        store(prepared, screen(request, petition_id, signature, mode, origin))
 
 
 @require_GET
