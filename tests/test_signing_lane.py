@@ -156,22 +156,31 @@ def test_over_plain_http_an_https_site_redirects_before_the_lane(client, petitio
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_write_transaction_holds_only_the_statements(client, petition, monkeypatch):
-    """Encrypting the name, email and email context, hashing and converting every value are
-    done before the transaction: on SQLite it holds the one write lock every signer waits for."""
+def test_the_write_transaction_holds_only_the_statements(client, petition, monkeypatch, settings):
+    """Encrypting the name, email and email context, hashing and converting every value, and
+    working out the limits' windows are done before the transaction: on SQLite it holds the
+    one write lock every signer waits for."""
     from django.db import connection
 
     from undeu.core import encrypted
+    from undeu.defence import limits
 
-    inside = []
-    original = encrypted.encrypt
+    settings.UNDEU_LIMIT_PER_PETITION = [(1000, 60)]
+    inside, windows_inside = [], []
+    encrypt, window_key = encrypted.encrypt, limits._key
 
     def watched(text):
         inside.append(connection.in_atomic_block)
-        return original(text)
+        return encrypt(text)
+
+    def watched_key(*args):
+        windows_inside.append(connection.in_atomic_block)
+        return window_key(*args)
 
     monkeypatch.setattr(encrypted, "encrypt", watched)
+    monkeypatch.setattr(limits, "_key", watched_key)
     assert sign(client, petition).status_code == 303
+    assert windows_inside and not any(windows_inside)  # the limits' windows, worked out before
     # The name and email; the email's address and context (and, sent at once here, its
     # emptied context after the commit).
     assert len(inside) >= 4 and not any(inside)

@@ -19,7 +19,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -57,14 +57,19 @@ def tightened(limit: int) -> int:
     return max(1, math.floor(limit * settings.UNDEU_UNDER_ATTACK_LIMIT_FACTOR))
 
 
-def over_limits(petition_id: int, values: dict[str, str], *, tight: bool = False) -> list[str]:
-    """Count one signature on `petition_id` from `values` (scope -> the address, network or
-    domain; an empty value is not counted) and return the names of the rules it goes over."""
-    checked = [
+def windows(petition_id: int, values: dict[str, str]) -> list[tuple[Rule, str]]:
+    """Each rule that applies to one signature on `petition_id` from `values` (scope -> the
+    address, network or domain; an empty value is not counted), with its current window's key:
+    worked out before the signature's transaction, which then holds only the count."""
+    return [
         (rule, _key(rule, petition_id, values.get(rule.scope, "")))
         for rule in rules()
         if rule.scope == "petition" or values.get(rule.scope)
     ]
+
+
+def count_over(checked: list[tuple[Rule, str]], *, tight: bool = False) -> list[str]:
+    """Add one hit to each window and return the names of the rules gone over."""
     if not checked:
         return []
     hits = count_hits([(key, rule.seconds) for rule, key in checked])
@@ -142,24 +147,12 @@ class DatabaseStore:
         return connection.vendor == "sqlite"
 
     def hit(self, keys: list[tuple[str, int]]) -> dict[str, int]:
-        from undeu.defence.models import RateWindow
-
         now = int(time.time())
         # Sorted, so that two signatures lock their shared rows in the same order (PostgreSQL
         # would otherwise be free to deadlock them).
         keys = sorted(keys)
-        quote = connection.ops.quote_name
-        table, key, hits, expires = (
-            quote(name) for name in (RateWindow._meta.db_table, "key", "hits", "expires_at")
-        )
-        values = ", ".join(["(%s, 1, %s)"] * len(keys))
         params = [value for name, seconds in keys for value in (name, now + 2 * seconds)]
-        # Identifiers from the model's metadata, quoted; every value is a parameter.
-        sql = (
-            f"INSERT INTO {table} ({key}, {hits}, {expires}) VALUES {values}"  # noqa: S608  # nosec B608
-            f" ON CONFLICT ({key}) DO UPDATE SET {hits} = {table}.{hits} + 1"
-            f" RETURNING {key}, {hits}"
-        )
+        sql = _upsert_sql(len(keys))
         if not connection.in_atomic_block:
             # PostgreSQL: a transaction of its own, in one round trip. Its commit does not wait
             # for the disk (synchronous_commit off, for this transaction only): a count is
@@ -184,6 +177,24 @@ class DatabaseStore:
         from undeu.defence.models import RateWindow
 
         RateWindow.objects.all().delete()
+
+
+@lru_cache(maxsize=16)
+def _upsert_sql(rows: int) -> str:
+    """The UPSERT of `rows` windows (built once per number of windows)."""
+    from undeu.defence.models import RateWindow
+
+    quote = connection.ops.quote_name
+    table, key, hits, expires = (
+        quote(name) for name in (RateWindow._meta.db_table, "key", "hits", "expires_at")
+    )
+    values = ", ".join(["(%s, 1, %s)"] * rows)
+    # Identifiers from the model's metadata, quoted; every value is a parameter.
+    return (
+        f"INSERT INTO {table} ({key}, {hits}, {expires}) VALUES {values}"  # noqa: S608  # nosec B608
+        f" ON CONFLICT ({key}) DO UPDATE SET {hits} = {table}.{hits} + 1"
+        f" RETURNING {key}, {hits}"
+    )
 
 
 # Two statements in one round trip make an implicit transaction, in which SET LOCAL holds

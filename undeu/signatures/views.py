@@ -99,9 +99,10 @@ def _sign(request, petition_id: int, signature, mode: str) -> None:
     # write lock every signer waits for) holds only the statements: the limits' count, then
     # the two INSERTs.
     origin = origin_of(request)
+    screening = screen(request, petition_id, signature, mode, origin)
     prepared = prepare(petition_id, signature, base_url=base_url(request), origin=origin)
     with limits.with_signature():
-        store(prepared, screen(request, petition_id, signature, mode, origin))
+        store(prepared, screening.count())
 
 
 @require_GET
