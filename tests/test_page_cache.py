@@ -249,3 +249,51 @@ def test_count_json_is_kept_and_a_sign_post_is_not(settings, petition, clock):
     assert len(cache.entries) == 1
     call(cache, method="POST", path=f"/kk/p/{petition.slug}/sign/")
     assert len(cache.entries) == 1
+
+
+@pytest.mark.django_db
+def test_an_answer_in_memory_goes_to_the_server_in_one_piece_and_closed():
+    """A list is sent by the server in one call; Django's response object would be iterated
+    through Python and closed by a call back. Closing it is Django's end of the request."""
+    from django.core.signals import request_finished
+    from django.http import HttpResponse, StreamingHttpResponse
+
+    from undeu.core.page_cache import in_one_piece
+
+    finished = []
+
+    def note(**kwargs):
+        finished.append(True)
+
+    request_finished.connect(note)
+    try:
+        response = HttpResponse(b"body", status=303)
+        assert in_one_piece(response) == [b"body"] and finished == [True]
+        stream = StreamingHttpResponse(iter([b"a", b"b"]))
+        assert in_one_piece(stream) is stream and finished == [True]  # left to the server
+        assert in_one_piece([b"x"]) == [b"x"]
+    finally:
+        request_finished.disconnect(note)
+
+
+@pytest.mark.django_db
+def test_a_post_through_the_application_comes_back_as_one_piece(petition):
+    application = wrap(get_wsgi_application())
+    answer = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer["status"] = status
+
+    body = b"full_name=A+B&email=a%40example.com&country=KZ"
+    request = environ("POST", f"/kk/p/{petition.slug}/sign/", host="testserver")
+    request.update(
+        {
+            "HTTP_HOST": "testserver",
+            "wsgi.url_scheme": "http",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+        }
+    )
+    result = application(request, start_response)
+    assert isinstance(result, list) and answer["status"].startswith("303")

@@ -106,6 +106,19 @@ def _vary_names(headers) -> tuple[str, ...]:
     return tuple(sorted(name for name in names if name and name != "COOKIE"))
 
 
+def in_one_piece(response):
+    """A response held in memory, as a list of its one body: the server then sends it in one
+    call (granian's response_bytes) instead of iterating it through Python chunk by chunk and
+    calling back to close it, about a sixth of what a signature cost it. Closing it here is
+    what the server would do after the last chunk (Django's request_finished)."""
+    if getattr(response, "streaming", True):
+        return response  # a file, a stream, or not Django's: as it is
+    try:
+        return [response.content]
+    finally:
+        response.close()
+
+
 class PageCache:
     def __init__(self, application, *, max_entries: int, max_body: int, clock=time.monotonic):
         self.application = application
@@ -119,10 +132,10 @@ class PageCache:
     def __call__(self, environ, start_response):
         method = environ.get("REQUEST_METHOD")
         if method not in ("GET", "HEAD") or any(environ.get(h) for h in BYPASS_HEADERS):
-            return self.application(environ, start_response)
+            return in_one_piece(self.application(environ, start_response))
         cookies = cookie_key(environ.get("HTTP_COOKIE", ""))
         if cookies is None:
-            return self.application(environ, start_response)
+            return in_one_piece(self.application(environ, start_response))
         base = (
             environ.get("wsgi.url_scheme"),
             environ.get("HTTP_HOST") or environ.get("SERVER_NAME"),
