@@ -295,5 +295,15 @@ def test_a_post_through_the_application_comes_back_as_one_piece(petition):
             "wsgi.input": io.BytesIO(body),
         }
     )
-    result = application(request, start_response)
+    # As Django's test client does: the handler must not close the test's connection.
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        result = application(request, start_response)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     assert isinstance(result, list) and answer["status"].startswith("303")
