@@ -247,24 +247,32 @@ def test_only_public_petitions_have_statistics(client, make_petition):
     assert client.post("/en/stats/").status_code == 405
 
 
-def test_the_petition_page_has_a_small_chart_and_a_link(client, signed):
+def test_the_petition_page_has_small_charts_and_a_link(client, signed):
     page = client.get("/ru/p/park/").content.decode()
     found = figures(page)
-    assert set(found) == {"summary-days"}
+    assert set(found) == {"summary-hours", "summary-days"}
     svg, _desc, rows = accessible(found["summary-days"])
     assert svg.get("width") == str(charts.COMPACT_WIDTH)
     assert [int(bar.get("data-count")) for bar in bars(svg)] == [4, 0, 0, 5]
     assert len(rows) == 4
+    # Per hour: the last day's hours up to now, one signature an hour ago and four now.
+    svg, _desc, rows = accessible(found["summary-hours"])
+    assert svg.get("width") == str(charts.COMPACT_WIDTH)
+    counts = [int(bar.get("data-count")) for bar in bars(svg)]
+    assert counts[-2:] == [1, 4] and sum(counts) == 5
+    assert [row[1] for row in rows][-2:] == ["1", "4"]
     assert 'href="/ru/p/park/stats/"' in page
-    # Small: what it adds to the surge page, even with two weeks of days.
+    # Small: what they add to the surge page, even with a day of hours and two weeks of days.
     Petition.objects.filter(pk=signed.pk).update(
         published_at=timezone.now() - datetime.timedelta(days=60)
     )
     page = client.get("/kk/p/park/").content.decode()
-    summary = re.search(r'<div class="stats-summary">.*?</div>', page, re.S).group(0)
-    assert len(bars(figures(page)["summary-days"].find(f"{SVG}svg"))) == pages.SUMMARY_DAYS
-    assert len(summary.encode()) < 5000
-    assert len(gzip.compress(summary.encode())) < 1200
+    summary = re.search(r'<div class="stats-summary">.*?</p>\s*</div>', page, re.S).group(0)
+    found = figures(page)
+    assert len(bars(found["summary-hours"].find(f"{SVG}svg"))) == pages.SUMMARY_HOURS
+    assert len(bars(found["summary-days"].find(f"{SVG}svg"))) == pages.SUMMARY_DAYS
+    assert len(summary.encode()) < 12000
+    assert len(gzip.compress(summary.encode())) < 2200
 
 
 def test_the_petition_page_before_the_first_signature(client, petition):

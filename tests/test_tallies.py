@@ -142,6 +142,11 @@ def test_hours_are_utc_and_days_are_the_time_zones(petition, sign_and_confirm, s
     latest = tallies.over_time(petition.pk, "hour", buckets=8)
     assert [n for _at, n in latest] == [1, 0, 0, 0, 0, 0, 0, 1]
     assert tallies.over_time(petition.pk, "day", buckets=1) == [days[-1]]
+    # The petition page's pair, from one read, equals the two series read apart.
+    with CaptureQueriesContext(connection) as queries:
+        pair = tallies.recent(petition.pk, hours=8, days=2)
+    assert pair == (latest, tallies.over_time(petition.pk, "day", buckets=2))
+    assert len(queries) == 1
 
 
 def test_series_are_bounded(petition, sign_and_confirm):

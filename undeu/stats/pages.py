@@ -12,7 +12,8 @@ from undeu.stats.tilemap import RegionMap, region_map
 
 HOURS_SHOWN = 48
 DAYS_SHOWN = 90
-# The petition page's own chart: small, since that page is the one a surge reads on slow phones.
+# The petition page's own charts: small, since that page is the one a surge reads on slow phones.
+SUMMARY_HOURS = 24
 SUMMARY_DAYS = 14
 COUNTRIES_SHOWN = 10
 # The states the statistics page counts petitions in (drafts are their starters' own business).
@@ -66,16 +67,20 @@ def petition_charts(petition: Petition) -> dict:
     }
 
 
-def petition_summary(petition: Petition) -> TimeChart | None:
-    """The small chart on the petition page: signatures per day over the last two weeks; none
-    before the first signature (the page already says there are none)."""
-    series = tallies.over_time(petition.pk, "day", buckets=SUMMARY_DAYS)
-    if not series:
-        return None
-    shown = window(
-        series, "day", end=_until(petition), start=petition.published_at, buckets=SUMMARY_DAYS
-    )
-    return time_chart(shown, "day", chart_id="summary-days", compact=True)
+def petition_summary(petition: Petition) -> list[TimeChart]:
+    """The small charts on the petition page: signatures per hour over the last day and per day
+    over the last two weeks; none before the first signature (the page already says there are
+    none)."""
+    hours, days = tallies.recent(petition.pk, hours=SUMMARY_HOURS, days=SUMMARY_DAYS)
+    if not days:
+        return []
+    end = _until(petition)
+    shown_hours = window(hours, "hour", end=end, start=petition.published_at, buckets=SUMMARY_HOURS)
+    shown_days = window(days, "day", end=end, start=petition.published_at, buckets=SUMMARY_DAYS)
+    return [
+        time_chart(shown_hours, "hour", chart_id="summary-hours", compact=True),
+        time_chart(shown_days, "day", chart_id="summary-days", compact=True),
+    ]
 
 
 def site_charts() -> dict:

@@ -51,6 +51,13 @@ def over_time(
     return series(rows, unit, limit)
 
 
+def recent(petition_id: int, *, hours: int, days: int) -> tuple[list, list]:
+    """over_time(petition_id, "hour", buckets=hours) and over_time(petition_id, "day",
+    buckets=days) from one read of the index (the petition page shows both)."""
+    rows = _latest_hours(_of_petition(petition_id, Dimension.HOUR), "day", _limit("day", days))
+    return series(rows, "hour", _limit("hour", hours)), series(rows, "day", _limit("day", days))
+
+
 def site_totals() -> dict:
     """The whole instance, for the statistics page: kept for UNDEU_STATS_CACHE_SECONDS.
 
