@@ -1,6 +1,6 @@
 """What one signature costs in-process, through the production WSGI application.
 
-    .venv/bin/python -m bench.profile_signing [--requests N] [--profile] [--postgresql]
+    .venv/bin/python -m bench.profile_signing [--requests N] [--profile [--dump F]] [--postgresql]
 
 Sets up a throwaway database (SQLite in a temporary directory, or PostgreSQL's
 `undeu_profile` database), one open petition, and sends signing POSTs straight into
@@ -104,6 +104,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--postgresql", action="store_true")
+    parser.add_argument("--dump", help="with --profile: also write cProfile's data to this file")
     parser.add_argument(
         "--callgrind",
         action="store_true",
@@ -182,6 +183,8 @@ def main() -> None:
     if profiler is not None:
         import pstats
 
+        if options.dump:
+            profiler.dump_stats(options.dump)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
 

@@ -1,13 +1,16 @@
 """The abuse defences on the signing path: rate limits that flag instead of refusing, the
 honeypot, the flagged signer's unchanged experience, and the "under attack" switch."""
 
+import datetime
 import re
 import uuid
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
-from django.utils import translation
+from django.db import connection
+from django.utils import timezone, translation
 
 from tests.conftest import outbox_to
 from undeu.defence import limits, modes
@@ -110,9 +113,42 @@ def test_windows_are_kept_in_the_database_without_redis_and_expire(client, petit
     settings.UNDEU_LIMIT_PER_IP = [(5, 60)]
     post(client, 0)
     windows = list(RateWindow.objects.values_list("key", "hits"))
-    assert any(":ip:198.51.100.20:60:" in key and hits == 1 for key, hits in windows)
-    RateWindow.objects.update(expires_at=0)
-    assert limits.forget_expired() == len(windows)
+    assert any(key.endswith(":ip:198.51.100.20:60") and hits == 1 for key, hits in windows)
+    # Kept until one window after theirs ends: the day's window outlives the minute's.
+    assert limits.forget_expired() == 0
+    minutes = sum(key.endswith(":60") for key, _hits in windows)
+    assert 0 < minutes < len(windows)
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=2, seconds=1)):
+        assert limits.forget_expired() == minutes
+        assert not RateWindow.objects.filter(key__endswith=":60").exists()
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=2, seconds=1)):
+        assert limits.forget_expired() == len(windows) - minutes
+    assert not RateWindow.objects.exists()
+
+
+def test_window_keys_sort_by_expiry_in_the_databases_own_order(db):
+    """forget_expired compares keys as the database sorts text, in its own collation: a
+    window that ends one second later, or holds any name, must sort after the cut."""
+    for expiry, name in [(999, "zzz"), (1000, "0"), (1001, "-"), (10**10, "Ä"), (99, "~")]:
+        RateWindow.objects.create(key=f"rl:{expiry:011d}:{name}:60", hits=1)
+    with time_machine.travel(1000, tick=False):
+        assert limits.forget_expired() == 2
+    assert sorted(RateWindow.objects.values_list("key", flat=True)) == [
+        "rl:00000001000:0:60",
+        "rl:00000001001:-:60",
+        "rl:10000000000:Ä:60",
+    ]
+
+
+def test_the_windows_have_no_index_but_their_key(db):
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, RateWindow._meta.db_table)
+    # SQLite's introspection leaves out the primary key's own index.
+    assert [
+        what["columns"]
+        for what in found.values()
+        if (what["index"] or what["unique"]) and not what["primary_key"]
+    ] == []
 
 
 @pytest.fixture

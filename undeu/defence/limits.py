@@ -99,8 +99,15 @@ def with_signature():
 
 
 def window_key(name: str, seconds: int) -> str:
-    """A key for `name` in the current window of `seconds`."""
-    return f"rl:{name}:{seconds}:{int(time.time()) // seconds}"
+    """A key for `name` in the current window of `seconds`. It starts with when the window can
+    be forgotten, one window after it ends, in fixed-width seconds since the epoch, so keys
+    sort by it (forget_expired)."""
+    window = int(time.time()) // seconds
+    return f"rl:{(window + 2) * seconds:0{_EXPIRY_DIGITS}d}:{name}:{seconds}"
+
+
+# Wide enough for any moment until the year 5138.
+_EXPIRY_DIGITS = 11
 
 
 def _key(rule: Rule, petition_id: int, value: str) -> str:
@@ -147,12 +154,10 @@ class DatabaseStore:
         return connection.vendor == "sqlite"
 
     def hit(self, keys: list[tuple[str, int]]) -> dict[str, int]:
-        now = int(time.time())
         # Sorted, so that two signatures lock their shared rows in the same order (PostgreSQL
         # would otherwise be free to deadlock them).
-        keys = sorted(keys)
-        params = [value for name, seconds in keys for value in (name, now + 2 * seconds)]
-        sql = _upsert_sql(len(keys))
+        params = sorted(key for key, _seconds in keys)
+        sql = _upsert_sql(len(params))
         if not connection.in_atomic_block:
             # PostgreSQL: one statement in autocommit is a transaction of its own, one round
             # trip instead of three (BEGIN, the UPSERT, COMMIT).
@@ -177,13 +182,11 @@ def _upsert_sql(rows: int) -> str:
     from undeu.defence.models import RateWindow
 
     quote = connection.ops.quote_name
-    table, key, hits, expires = (
-        quote(name) for name in (RateWindow._meta.db_table, "key", "hits", "expires_at")
-    )
-    values = ", ".join(["(%s, 1, %s)"] * rows)
+    table, key, hits = (quote(name) for name in (RateWindow._meta.db_table, "key", "hits"))
+    values = ", ".join(["(%s, 1)"] * rows)
     # Identifiers from the model's metadata, quoted; every value is a parameter.
     return (
-        f"INSERT INTO {table} ({key}, {hits}, {expires}) VALUES {values}"  # noqa: S608  # nosec B608
+        f"INSERT INTO {table} ({key}, {hits}) VALUES {values}"  # noqa: S608  # nosec B608
         f" ON CONFLICT ({key}) DO UPDATE SET {hits} = {table}.{hits} + 1"
         f" RETURNING {key}, {hits}"
     )
@@ -205,5 +208,8 @@ def forget_expired() -> int:
     """Delete the database's finished windows (a periodic job; Redis expires its own)."""
     from undeu.defence.models import RateWindow
 
-    deleted, _ = RateWindow.objects.filter(expires_at__lt=int(time.time())).delete()
+    # Every key starts with "rl:" and the same number of digits, so the keys before this one
+    # are the finished windows, in any collation (digits sort the same in all of them).
+    now = f"rl:{int(time.time()):0{_EXPIRY_DIGITS}d}"
+    deleted, _ = RateWindow.objects.filter(key__lt=now).delete()
     return deleted

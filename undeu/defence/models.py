@@ -9,12 +9,15 @@ from undeu.petitions.models import DefenceMode, Petition
 
 
 class RateWindow(models.Model):
-    """One rate limit's hits in one window, when no Redis is configured (see limits.py)."""
+    """One rate limit's hits in one window, when no Redis is configured (see limits.py).
+
+    The key starts with the moment the window can go (limits.window_key), so finding the
+    finished windows is a range of the primary key: no index of their own, which would be
+    one more B-tree insert for each new window of every signature.
+    """
 
     key = models.CharField(max_length=300, primary_key=True)
     hits = models.PositiveIntegerField(default=0)
-    # Seconds since the epoch after which the window is over and the row can go.
-    expires_at = models.BigIntegerField(db_index=True)
 
     def __str__(self):
         return f"{self.key}: {self.hits}"

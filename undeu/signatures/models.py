@@ -26,7 +26,11 @@ class SignatureQuerySet(models.QuerySet):
 
 
 class Signature(models.Model):
-    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="signatures")
+    # No index of its own: every index below starts with the petition, and each index is one
+    # more B-tree insert per signature.
+    petition = models.ForeignKey(
+        Petition, on_delete=models.CASCADE, related_name="signatures", db_index=False
+    )
     # Encrypted at rest (core/encrypted.py): read them through the ORM, find by `for_email`.
     full_name = EncryptedCharField(_("full name"), max_length=120)
     email = EncryptedEmailField(_("email"), max_length=254)
@@ -52,7 +56,9 @@ class Signature(models.Model):
         _("state"), max_length=16, choices=SignatureState.choices, default=SignatureState.PENDING
     )
     # SHA-256 of the confirmation token; the token itself is only ever in the email.
-    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    # Unique by a constraint in Meta, not `unique=True`: on PostgreSQL that would add a second
+    # index (for LIKE) that no query uses, one more B-tree insert per signature.
+    token_digest = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(_("signed"), default=timezone.now)
     # When the signer confirmed by email; a flagged signature keeps it while not counted.
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
@@ -69,9 +75,12 @@ class Signature(models.Model):
         verbose_name = _("signature")
         verbose_name_plural = _("signatures")
         constraints = [
+            # The keyed hash first: the same index then finds one signer's signatures on every
+            # petition (data rights: `for_email`) as well as on one.
             models.UniqueConstraint(
-                fields=["petition", "email_digest", "email_slot"], name="one_signature_per_email"
-            )
+                fields=["email_digest", "petition", "email_slot"], name="one_signature_per_email"
+            ),
+            models.UniqueConstraint(fields=["token_digest"], name="one_signature_per_token"),
         ]
         indexes = [
             models.Index(
@@ -140,7 +149,10 @@ class SignatureEvent(models.Model):
         ACCEPTED = "accepted", _("accepted by a moderator")
         REINSTATED = "reinstated", _("reinstated")
 
-    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="+")
+    # Indexed by event_by_petition, which starts with it.
+    petition = models.ForeignKey(
+        Petition, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     signature = models.ForeignKey(Signature, null=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     at = models.DateTimeField(default=timezone.now)
