@@ -4,6 +4,7 @@ address (provider rules before dedupe), and a household sharing one address."""
 import ipaddress
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 from django.utils import translation
 from hypothesis import given
@@ -198,3 +199,86 @@ def test_a_network_is_the_standard_librarys_network_of_the_address(address):
     prefix = 24 if address.version == 4 else 64
     expected = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
     assert network_of(str(address)) == str(expected)
+
+
+# --- The email shortcut -------------------------------------------------------------------------
+
+_ATEXT = "ABCXYZabcxyz0189!#$%&'*+/=?^_`{|}~-"
+_LOCAL_PARTS = st.one_of(
+    st.text(alphabet=_ATEXT + ".", min_size=1, max_size=70),
+    st.text(alphabet=_ATEXT + '."\\ @(),:;<>[]éҚ', min_size=0, max_size=20),
+)
+_DOMAINS = st.one_of(
+    st.sampled_from(
+        [
+            "gmail.com",
+            "Mail.RU",
+            "example.com",
+            "xn--80ak6aa92e.com",
+            "localhost",
+            "a.test",
+            "host.invalid",
+            "x.local",
+            "-bad.com",
+            "bad-.com",
+            "1.2.3.4",
+            "[1.2.3.4]",
+            "a..b",
+            "com",
+            "a.b.c.d.e.kz",
+            "әлем.қаз",
+            "mail.ru.",
+            "x" * 64 + ".com",
+            ("y" * 60 + ".") * 4 + "com",
+        ]
+    ),
+    st.from_regex(r"[a-zA-Z0-9-]{1,20}(\.[a-zA-Z0-9-]{0,12}){1,3}", fullmatch=True),
+)
+
+
+def _validator_answer(address: str) -> str | None:
+    """What email-validator alone says of an address (the path before the shortcut)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(address, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
+
+
+@hypothesis_settings(max_examples=600, deadline=None)
+@given(_LOCAL_PARTS, _DOMAINS)
+def test_the_shortcut_for_plain_addresses_answers_as_email_validator_does(local, domain):
+    from undeu.signatures.identity import normalise_email
+
+    address = f"{local}@{domain}"
+    if not address.strip() or len(address) > 254 or address != address.strip():
+        return  # refused or trimmed before either is asked
+    # Twice: the first answer may check the domain, the second comes from what it kept.
+    for _ in range(2):
+        try:
+            ours = normalise_email(address)
+        except ValidationError:
+            ours = None
+        assert ours == _validator_answer(address)
+
+
+def test_a_domain_is_checked_once_for_plain_addresses(monkeypatch):
+    from undeu.signatures import identity
+
+    identity._checked_domain.cache_clear()
+    asked = []
+    real = identity.validate_email
+    monkeypatch.setattr(
+        identity,
+        "validate_email",
+        lambda address, **kw: asked.append(address) or real(address, **kw),
+    )
+    assert identity.normalise_email("Signer.1@Gmail.COM") == "signer.1@gmail.com"
+    assert identity.normalise_email("o'brien+petition@gmail.com") == "o'brien+petition@gmail.com"
+    assert asked == ["a@Gmail.COM", "a@gmail.com"]  # once per spelling of the domain
+    # Anything else takes the whole check: a quoted local part, a Unicode one, a refused domain.
+    assert identity.normalise_email("әлия@gmail.com") == "әлия@gmail.com"
+    for refused in ("a@localhost", "a@-bad.com", "a..b@gmail.com", '"a b"@gmail.com'):
+        with pytest.raises(ValidationError):
+            identity.normalise_email(refused)
