@@ -164,8 +164,15 @@ class DatabaseStore:
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 return dict(cursor.fetchall())
-        # A savepoint inside the signature's transaction: if the UPSERT fails, the signature
-        # is still stored (unflagged) and committed.
+        if connection.vendor == "sqlite":
+            # In the signature's transaction. A statement that fails in SQLite undoes only
+            # itself and the transaction goes on, so the signature is still stored (unflagged)
+            # and committed without a savepoint around this one (two statements more each).
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return dict(cursor.fetchall())
+        # Elsewhere a failed statement spoils the transaction around it (in tests, the test's
+        # own): a savepoint keeps it usable.
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, params)
             return dict(cursor.fetchall())
