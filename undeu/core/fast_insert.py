@@ -8,6 +8,7 @@ default when the caller gives none, so a column added to the model later is fill
 would fill it. Nothing listens to these models' save signals (a test guards that).
 """
 
+from enum import Enum
 from functools import cached_property
 
 from django.db import connections, models
@@ -64,9 +65,18 @@ class FastInsert:
 
     @cached_property
     def columns(self) -> list[tuple]:
-        """Per column: the attribute, the field, and the type its values keep unchanged."""
+        """Per column: the attribute, the field, the type its values keep unchanged, and
+        whether it keeps None as None (asked of the field: most do)."""
         connection = connections[self.using]
-        return [(field.attname, field, _unchanged_type(field, connection)) for field in self.fields]
+        return [
+            (
+                field.attname,
+                field,
+                _unchanged_type(field, connection),
+                field.get_db_prep_save(None, connection) is None,
+            )
+            for field in self.fields
+        ]
 
     def params(self, values: dict) -> list:
         connection = connections[self.using]
@@ -74,10 +84,17 @@ class FastInsert:
             unknown = values.keys() - self.attnames
             raise TypeError(f"{self.model.__name__} has no field {sorted(unknown)}")
         params = []
-        for attname, field, unchanged in self.columns:
+        for attname, field, unchanged, keeps_none in self.columns:
             value = values[attname] if attname in values else field.get_default()
-            if value is None or type(value) is not unchanged:
-                value = field.get_db_prep_save(value, connection)
+            if value is None:
+                if not keeps_none:
+                    value = field.get_db_prep_save(value, connection)
+            elif type(value) is not unchanged:
+                # A choice (SignatureState.PENDING) is its value to the database.
+                if isinstance(value, Enum) and type(value.value) is unchanged:
+                    value = value.value
+                else:
+                    value = field.get_db_prep_save(value, connection)
             params.append(value)
         return params
 
