@@ -60,6 +60,21 @@ class FastInsert:
         )
 
     @cached_property
+    def sql_after(self) -> str:
+        """This INSERT as the second half of a statement whose first half is a data-modifying
+        `WITH first AS (INSERT ... RETURNING ...)`: one row here for each row inserted there
+        (`insert_after`)."""
+        connection = connections[self.using]
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(field.column) for field in self.fields)
+        placeholders = ", ".join(["%s"] * len(self.fields))
+        pk = quote(self.model._meta.pk.column)
+        return (
+            f"INSERT INTO {quote(self.model._meta.db_table)} ({columns}) "  # noqa: S608  # nosec B608
+            f"SELECT {placeholders} FROM first RETURNING {pk}"
+        )
+
+    @cached_property
     def attnames(self) -> frozenset[str]:
         return frozenset(field.attname for field in self.fields)
 
@@ -117,6 +132,18 @@ class FastInsert:
         transaction, so that a write lock is held only for the statement."""
         with connections[self.using].cursor() as cursor:
             cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+        return row[0] if row else None
+
+    def insert_after(self, first: "FastInsert", first_params: list, params: list) -> int | None:
+        """Insert a row of `first` and, only if it was inserted (not skipped by a unique
+        constraint), a row of this model, in one statement: atomic without a transaction around
+        it, and one round trip to PostgreSQL instead of four (two INSERTs, BEGIN and COMMIT).
+        This row's primary key, or None when `first` skipped its row and neither was inserted.
+        PostgreSQL only (SQLite has no INSERT inside WITH)."""
+        sql = f"WITH first AS ({first.sql}) {self.sql_after}"
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(sql, [*first_params, *params])
             row = cursor.fetchone()
         return row[0] if row else None
 

@@ -92,7 +92,18 @@ def prepare_email(
 
 def queue_prepared(row: list) -> int:
     """Queue a prepared email (prepare_email) in the caller's transaction; its id."""
-    message_id = _insert_message.execute(row)
+    return queued(_insert_message.execute(row))
+
+
+def queue_prepared_after(first: FastInsert, first_params: list, row: list) -> int | None:
+    """Insert a row of `first` and queue a prepared email with it in one statement, only if the
+    row was inserted (FastInsert.insert_after; PostgreSQL); the email's id, or None."""
+    message_id = _insert_message.insert_after(first, first_params, row)
+    return None if message_id is None else queued(message_id)
+
+
+def queued(message_id: int) -> int:
+    """After an email's row is inserted."""
     if settings.UNDEU_TASKS == "immediate":
         # Development and tests without a worker: background work runs when the change commits.
         transaction.on_commit(lambda: _deliver_quietly(message_id))

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from undeu.core.fast_insert import FastInsert
-from undeu.mail.outbox import prepare_email, queue_prepared
+from undeu.mail.outbox import prepare_email, queue_prepared, queue_prepared_after
 from undeu.petitions.models import Petition, PetitionState
 from undeu.signatures.identity import email_digest, mailbox_domain, same_name
 from undeu.signatures.models import Signature, SignatureState
@@ -154,12 +154,18 @@ def store(prepared: PreparedSignature, flags: Sequence[str] = ()) -> None:
         flagged = {"state": SignatureState.FLAGGED, "flags": ",".join(flags)[:200]}
         row = {**row, **flagged}
         params = _insert_signature.replaced(params, **flagged)
+    # On PostgreSQL the common case is one statement, atomic by itself: the signature, and its
+    # email only if the signature was inserted (a duplicate is skipped by ON CONFLICT DO NOTHING).
+    postgresql = connection.vendor == "postgresql"
+    if postgresql and queue_prepared_after(_insert_signature, params, prepared.email) is not None:
+        return
     # No savepoint when the caller's transaction holds this one (SQLite counts the limits in
     # it): a failure here fails the whole request anyway, and a savepoint is two statements more.
     with transaction.atomic(savepoint=False):
-        # The common case: BEGIN, two INSERTs, COMMIT. The unique constraint is the dedupe; a
-        # duplicate is skipped (ON CONFLICT DO NOTHING), not an error, so the transaction goes on.
-        if _insert_signature.execute(params) is not None:
+        # The common case on SQLite: BEGIN, two INSERTs, COMMIT. The unique constraint is the
+        # dedupe; a duplicate is skipped (ON CONFLICT DO NOTHING), not an error, so the
+        # transaction goes on. (PostgreSQL tried the same above, and is here for a duplicate.)
+        if not postgresql and _insert_signature.execute(params) is not None:
             queue_prepared(prepared.email)
             return
         existing = list(
