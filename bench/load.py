@@ -24,10 +24,10 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 # The load generator and the server share the machine's cores: wrk gets one thread, the server
 # the rest (see docs/performance.md).
-WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "4"))
+WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
 WEB_THREADS = int(os.environ.get("BENCH_WEB_THREADS", "1"))
-# Concurrent connections of a measurement: four times what the server works on at once, so
-# it is always busy; latency then mostly is the wait in its queue (see docs/performance.md).
+# Concurrent connections of a measurement: several times what the server works on at once,
+# so it is always busy; latency then mostly is the wait in its queue (see docs/performance.md).
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WRK_TIMEOUT = "5s"
 PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "undeu_bench")

@@ -61,6 +61,10 @@ def test_the_web_server_runs_processes_of_one_thread_by_default(monkeypatch):
     from undeu.core.management.commands import serve
 
     monkeypatch.setattr(serve.os, "sched_getaffinity", lambda pid: {0, 1})
+    assert serve.default_workers() == 2
+    monkeypatch.setattr(serve.os, "sched_getaffinity", lambda pid: {0})
+    assert serve.default_workers() == 2
+    monkeypatch.setattr(serve.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
     assert serve.default_workers() == 4
     monkeypatch.setattr(serve.os, "sched_getaffinity", lambda pid: set(range(64)))
     assert serve.default_workers() == 8

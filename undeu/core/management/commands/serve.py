@@ -16,11 +16,15 @@ from django.core.management.base import BaseCommand
 
 
 def default_workers() -> int:
-    """Processes rather than threads: threads of one process share the GIL, and a thread that
-    holds SQLite's write turn waits for the GIL behind the others (up to 5 ms a switch), so on
-    2 CPUs 4 processes of 1 thread signed 630 to 645 times a second against 410 for 2 processes
-    of 4 threads (SQLite), and 415 against 315 on PostgreSQL (docs/performance.md)."""
-    return min(8, 2 * len(os.sched_getaffinity(0)))
+    """One process of one thread per CPU, at least 2 and at most 8.
+
+    Processes rather than threads: threads of one process share the GIL, and a thread that
+    holds SQLite's write turn waits for the GIL behind the others. One per CPU rather than two
+    since the signing path got short: on 2 CPUs, signing alone reached 1,043 to 1,304
+    signatures/s with 2 processes against 1,070 to 789 with 4 (SQLite), and 2 threads each
+    lost a fifth (docs/performance.md). More processes than CPUs only take turns at them.
+    """
+    return max(2, min(8, len(os.sched_getaffinity(0))))
 
 
 class Command(BaseCommand):
@@ -33,7 +37,7 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=int(os.environ.get("WEB_WORKERS", default_workers())),
-            help="Web worker processes (default: two per CPU, at most 8).",
+            help="Web worker processes (default: one per CPU, 2 to 8).",
         )
         parser.add_argument(
             "--threads",
