@@ -1,3 +1,5 @@
+import email
+import email.policy
 import re
 import socket
 import threading
@@ -11,6 +13,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from tests.conftest import signature_request
+from undeu.mail.compose import compose
 from undeu.mail.models import OutgoingEmail
 from undeu.mail.outbox import backoff, deliver, send_batch, sweep
 from undeu.signatures.signing import sign
@@ -173,6 +176,14 @@ def test_delivery_to_a_real_smtp_server(queued, settings):
     content = envelope.content.decode()
     assert f"Message-ID: <outbox-{queued.pk}@" in content
     assert "Content-Language: kk" in content
+    # Text and HTML, split by a boundary made per message, parse back as sent.
+    parsed = email.message_from_bytes(envelope.content, policy=email.policy.SMTP)
+    boundary = parsed.get_boundary()
+    assert re.fullmatch(r"=_[0-9a-f]{32}", boundary)
+    text, html = (part.get_content() for part in parsed.iter_parts())
+    assert "/kk/confirm/" in text and "/kk/confirm/" in html and "<" in html
+    composed = [compose(queued).message().get_boundary() for _ in range(2)]
+    assert boundary not in composed and composed[0] != composed[1]
 
 
 def test_a_batch_renders_once_but_every_email_has_its_own_link(petition, settings):
@@ -191,8 +202,8 @@ def test_a_batch_renders_once_but_every_email_has_its_own_link(petition, setting
         links.setdefault(message.to[0], []).append(token)
     assert len({token for tokens in links.values() for token in tokens}) == 4
     # Each person's latest link is the one that confirms their signature.
-    for email, tokens in links.items():
-        signature = Signature.objects.for_email(email).get()
+    for address, tokens in links.items():
+        signature = Signature.objects.for_email(address).get()
         assert signature.token_digest == token_digest(tokens[-1])
     bodies = {message.body.replace(links[message.to[0]][-1], "") for message in mail.outbox[2:]}
     assert len(bodies) == 1  # the same text apart from the link
