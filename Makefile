@@ -94,7 +94,7 @@ clean:
 	rm -rf $(VENV) var/test
 
 # make bench: the production server (granian + worker) under a surge, on SQLite and then on the
-# PostgreSQL at 127.0.0.1:5432 (its own database, undeu_bench), driven by Debian's wrk; about 31
+# PostgreSQL at 127.0.0.1:5432 (its own database, undeu_bench), driven by Debian's wrk; about 30
 # minutes. What it measures and the latest results: docs/performance.md.
 .PHONY: bench
 bench: install translations wrk
