@@ -138,12 +138,18 @@ _db = dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=T
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN, so two
     # writers queue on busy_timeout instead of failing with "database is locked" on upgrade.
+    # Checkpoints (copying the WAL into the database file, with an fsync) are the worker's, every
+    # UNDEU_SQLITE_CHECKPOINT_SECONDS (core/sqlite/checkpoint.py): left to SQLite, the writer
+    # whose commit crosses 1,000 pages of WAL does one, holding every other signer's turn while
+    # it waits for the disk. A connection still does one itself past this many pages (about
+    # 40 MB), so the WAL stays bounded if the worker is stopped or far behind.
+    _autocheckpoint = env_int("UNDEU_SQLITE_AUTOCHECKPOINT", 10000, minimum=0)
     _db["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-            " PRAGMA busy_timeout=20000;"
+            f" PRAGMA busy_timeout=20000; PRAGMA wal_autocheckpoint={_autocheckpoint};"
         ),
     }
     _db["CONN_HEALTH_CHECKS"] = False
@@ -392,6 +398,8 @@ UNDEU_RECOUNT_SECONDS = env_int("UNDEU_RECOUNT_SECONDS", 600, minimum=1)
 # country, region and hour; how often it rebuilds the tallies of petitions that changed, to repair
 # any drift; how long the instance's statistics are kept once read.
 UNDEU_TALLY_SECONDS = env_int("UNDEU_TALLY_SECONDS", 5, minimum=1)
+# SQLite only: how often the worker checkpoints the WAL (see DATABASES above).
+UNDEU_SQLITE_CHECKPOINT_SECONDS = env_float("UNDEU_SQLITE_CHECKPOINT_SECONDS", 1.0, minimum=0.1)
 UNDEU_TALLY_REBUILD_SECONDS = env_int("UNDEU_TALLY_REBUILD_SECONDS", 3600, minimum=1)
 UNDEU_STATS_CACHE_SECONDS = env_int("UNDEU_STATS_CACHE_SECONDS", 60, minimum=0)
 # How many latest signers (who agreed to be shown) a petition page lists.

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from undeu.api import opendata
+from undeu.core.sqlite.checkpoint import checkpoint
 from undeu.datarights.links import forget_expired_links
 from undeu.defence import bulk, limits, trending
 from undeu.delivery.thresholds import record_thresholds
@@ -25,6 +26,7 @@ class PeriodicJob:
 
 
 PERIODIC_JOBS = [
+    PeriodicJob("sqlite-checkpoint", settings.UNDEU_SQLITE_CHECKPOINT_SECONDS, checkpoint),
     PeriodicJob("outbox-leases", 5, release_expired_leases),
     PeriodicJob("sort-counts", 10, refresh_sort_counts),
     PeriodicJob("recount", settings.UNDEU_RECOUNT_SECONDS, recount_all),
