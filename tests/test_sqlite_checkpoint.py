@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from undeu.core.periodic import PERIODIC_JOBS
 from undeu.core.sqlite.checkpoint import checkpoint, checkpoint_wal
@@ -59,3 +59,6 @@ def test_the_worker_checkpoints_every_second():
     # Through the site's own connection, in autocommit as the worker's scheduler runs it (the
     # tests' database is in memory: nothing to copy).
     assert checkpoint()[0] == 0
+    # Inside a transaction SQLite refuses; the job then does nothing rather than fail.
+    with transaction.atomic():
+        assert checkpoint() is None

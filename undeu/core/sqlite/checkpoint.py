@@ -18,8 +18,9 @@ def checkpoint_wal(cursor) -> tuple[int, int, int]:
 
 
 def checkpoint() -> tuple[int, int, int] | None:
-    """A periodic job: checkpoint the default database if it is SQLite; None otherwise."""
-    if connection.vendor != "sqlite":
+    """A periodic job: checkpoint the default database if it is SQLite; None otherwise, and
+    inside a transaction, where SQLite refuses to (the worker runs its jobs in autocommit)."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
         return None
     with connection.cursor() as cursor:
         return checkpoint_wal(cursor)
