@@ -45,17 +45,15 @@ class FastInsert:
 
     @cached_property
     def sql(self) -> str:
-        connection = connections[self.using]
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(field.column) for field in self.fields)
-        placeholders = ", ".join(["%s"] * len(self.fields))
+        quote = connections[self.using].ops.quote_name
+        table, columns, placeholders = self._parts
         # ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL) skips a row that breaks a unique
         # constraint only; SQLite's INSERT OR IGNORE would also drop a NOT NULL or CHECK failure.
         conflict = " ON CONFLICT DO NOTHING" if self.ignore_conflicts else ""
         pk = quote(self.model._meta.pk.column)
         # Identifiers from the model's own metadata, quoted; every value is a parameter.
         return (
-            f"INSERT INTO {quote(self.model._meta.db_table)} ({columns}) "  # noqa: S608  # nosec B608
+            f"INSERT INTO {table} ({columns}) "  # noqa: S608  # nosec B608
             f"VALUES ({placeholders}){conflict} RETURNING {pk}"
         )
 
@@ -64,15 +62,19 @@ class FastInsert:
         """This INSERT as the second half of a statement whose first half is a data-modifying
         `WITH first AS (INSERT ... RETURNING ...)`: one row here for each row inserted there
         (`insert_after`)."""
-        connection = connections[self.using]
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(field.column) for field in self.fields)
-        placeholders = ", ".join(["%s"] * len(self.fields))
-        pk = quote(self.model._meta.pk.column)
+        table, columns, placeholders = self._parts
+        pk = connections[self.using].ops.quote_name(self.model._meta.pk.column)
         return (
-            f"INSERT INTO {quote(self.model._meta.db_table)} ({columns}) "  # noqa: S608  # nosec B608
+            f"INSERT INTO {table} ({columns}) "  # noqa: S608  # nosec B608
             f"SELECT {placeholders} FROM first RETURNING {pk}"
         )
+
+    @cached_property
+    def _parts(self) -> tuple[str, str, str]:
+        """The quoted table, its quoted columns and a placeholder for each."""
+        quote = connections[self.using].ops.quote_name
+        columns = ", ".join(quote(field.column) for field in self.fields)
+        return quote(self.model._meta.db_table), columns, ", ".join(["%s"] * len(self.fields))
 
     @cached_property
     def attnames(self) -> frozenset[str]:

@@ -39,28 +39,12 @@ def _lease() -> timedelta:
 _insert_message = FastInsert(OutgoingEmail)
 
 
-def queue_email(
-    kind: str,
-    *,
-    to: str,
-    language: str,
-    context: dict,
-    bulk: bool = False,
-    recipient_digest: str | None = None,
-) -> int:
-    """Queue an email in the caller's transaction; its id. `bulk` (one of a mailing to many) is
-    sent after every email a person is waiting for, whenever they were queued. A caller that has
-    the mailbox's keyed hash already (signing) gives it, saving its computation."""
-    return queue_prepared(
-        prepare_email(
-            kind,
-            to=to,
-            language=language,
-            context=context,
-            bulk=bulk,
-            recipient_digest=recipient_digest,
-        )
-    )
+def queue_email(kind: str, **fields) -> int:
+    """Queue an email in the caller's transaction; its id. The fields are prepare_email's:
+    `bulk` (one of a mailing to many) is sent after every email a person is waiting for,
+    whenever they were queued; a caller that has the mailbox's keyed hash already (signing)
+    gives it as `recipient_digest`, saving its computation."""
+    return queue_prepared(prepare_email(kind, **fields))
 
 
 def prepare_email(
