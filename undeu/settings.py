@@ -158,6 +158,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["TEST"] = {"NAME": env_str("UNDEU_TEST_SQLITE", "") or None}
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["TEST"] = {"NAME": env_str("UNDEU_TEST_DATABASE", "test_undeu")}
+    # Only the hot statements that go through core/prepared.py are prepared (Django's own
+    # cursors bind on the client and never are); 0 turns it off, for a pooler in transaction
+    # mode that cannot keep prepared statements.
+    _prepare_after = env_int("UNDEU_PG_PREPARE_AFTER", 2, minimum=0)
+    _db["OPTIONS"] = {"prepare_threshold": _prepare_after or None}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -14,6 +14,8 @@ from functools import cached_property
 from django.db import connections, models
 from django.db.models import Model
 
+from undeu.core.prepared import prepared_cursor
+
 # Fields whose `get_db_prep_save` gives back a value of this exact type unchanged (or None):
 # for them the call, five levels deep, is skipped. Only these exact classes: a subclass (a
 # country field, an encrypted field) may convert, so it goes through the field as always.
@@ -132,7 +134,7 @@ class FastInsert:
         """Insert one row of prepared `params`; its primary key, or None when a unique
         constraint skipped it. Converting the values (encrypting some) can be done before the
         transaction, so that a write lock is held only for the statement."""
-        with connections[self.using].cursor() as cursor:
+        with prepared_cursor(self.using) as cursor:
             cursor.execute(self.sql, params)
             row = cursor.fetchone()
         return row[0] if row else None
@@ -144,7 +146,7 @@ class FastInsert:
         This row's primary key, or None when `first` skipped its row and neither was inserted.
         PostgreSQL only (SQLite has no INSERT inside WITH)."""
         sql = f"WITH first AS ({first.sql}) {self.sql_after}"
-        with connections[self.using].cursor() as cursor:
+        with prepared_cursor(self.using) as cursor:
             cursor.execute(sql, [*first_params, *params])
             row = cursor.fetchone()
         return row[0] if row else None

@@ -24,6 +24,8 @@ from functools import cache, lru_cache
 from django.conf import settings
 from django.db import connection, transaction
 
+from undeu.core.prepared import prepared_cursor
+
 logger = logging.getLogger(__name__)
 
 
@@ -161,7 +163,7 @@ class DatabaseStore:
         if not connection.in_atomic_block:
             # PostgreSQL: one statement in autocommit is a transaction of its own, one round
             # trip instead of three (BEGIN, the UPSERT, COMMIT).
-            with connection.cursor() as cursor:
+            with prepared_cursor() as cursor:
                 cursor.execute(sql, params)
                 return dict(cursor.fetchall())
         if connection.vendor == "sqlite":
@@ -173,7 +175,7 @@ class DatabaseStore:
                 return dict(cursor.fetchall())
         # Elsewhere a failed statement spoils the transaction around it (in tests, the test's
         # own): a savepoint keeps it usable.
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(), prepared_cursor() as cursor:
             cursor.execute(sql, params)
             return dict(cursor.fetchall())
 

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from undeu.core.fast_insert import FastInsert
+from undeu.core.prepared import prepared_cursor
 from undeu.mail.outbox import prepare_email, queue_prepared, queue_prepared_after
 from undeu.petitions.models import Petition, PetitionState
 from undeu.signatures.identity import email_digest, mailbox_domain, same_name
@@ -56,7 +57,7 @@ def open_petition(slug: str) -> tuple[int, str] | None:
     """The id and "under attack" mode of the open petition at this address, or None (unknown,
     closed, taken down...). Plain SQL: through the ORM, building this one-line query cost more
     than running it."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_open_petition_sql(), [slug, PetitionState.OPEN.value])
         row = cursor.fetchone()
     return (row[0], row[1]) if row else None
