@@ -24,7 +24,8 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 # The load generator and the server share the machine's cores: wrk gets one thread, the server
 # the rest (see docs/performance.md).
-WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
+# Web processes: `serve`'s own default (one per CPU, one more on PostgreSQL) unless set.
+WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "0")) or None
 WEB_THREADS = int(os.environ.get("BENCH_WEB_THREADS", "1"))
 # Concurrent connections of a measurement: several times what the server works on at once,
 # so it is always busy; latency then mostly is the wait in its queue (see docs/performance.md).
@@ -61,7 +62,9 @@ class Server:
 
     def start(self, ready_path: str) -> "Server":
         command = [sys.executable, "manage.py", "serve", "--port", str(self.port)]
-        command += ["--workers", str(WEB_WORKERS), "--threads", str(WEB_THREADS)]
+        command += ["--threads", str(WEB_THREADS)]
+        if WEB_WORKERS:
+            command += ["--workers", str(WEB_WORKERS)]
         if not self.worker:
             command.append("--no-worker")
         with self.log_path.open("ab") as log:

@@ -206,13 +206,22 @@ def min_tokens_left(result: dict) -> int:
     return min(run["tokens_left"] for run in result["confirm"])
 
 
+def web_processes() -> str:
+    if WEB_WORKERS:
+        return f"{WEB_WORKERS} processes"
+    from undeu.core.management.commands.serve import default_workers
+
+    sqlite, postgresql = default_workers("sqlite3"), default_workers("postgresql")
+    return f"{sqlite} processes on SQLite and {postgresql} on PostgreSQL"
+
+
 def setup_line() -> str:
     postgres = "?"
     with contextlib.suppress(Exception), psycopg.connect(PG_ADMIN_URL) as conn:
         postgres = conn.execute("SHOW server_version").fetchone()[0].split()[0]
     return (
         f"{os.cpu_count()} cores; Python {platform.python_version()}, Django {django.__version__},"
-        f" granian {granian.__version__} ({WEB_WORKERS} workers × {WEB_THREADS} threads) and"
+        f" granian {granian.__version__} ({web_processes()}, {WEB_THREADS} thread(s) each) and"
         f" the worker; SQLite {sqlite3.sqlite_version}, PostgreSQL {postgres};"
         f" wrk 1 thread, {CONNECTIONS} connections"
     )

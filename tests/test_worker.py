@@ -60,11 +60,24 @@ def test_no_autogroup_leaves_the_nice_value_alone(monkeypatch, tmp_path):
 def test_the_web_server_runs_processes_of_one_thread_by_default(monkeypatch):
     from undeu.core.management.commands import serve
 
+    sqlite, postgresql = "undeu.core.sqlite", "django.db.backends.postgresql"
     monkeypatch.setattr(serve.os, "sched_getaffinity", lambda pid: {0, 1})
-    assert serve.default_workers() == 2
+    assert serve.default_workers(sqlite) == 2
+    # One more on PostgreSQL, to fill each process's waits for the database.
+    assert serve.default_workers(postgresql) == 3
     monkeypatch.setattr(serve.os, "sched_getaffinity", lambda pid: {0})
-    assert serve.default_workers() == 2
+    assert serve.default_workers(sqlite) == 2
     monkeypatch.setattr(serve.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
-    assert serve.default_workers() == 4
+    assert serve.default_workers(sqlite) == 4
+    assert serve.default_workers(postgresql) == 5
     monkeypatch.setattr(serve.os, "sched_getaffinity", lambda pid: set(range(64)))
-    assert serve.default_workers() == 8
+    assert serve.default_workers(sqlite) == 8
+    assert serve.default_workers(postgresql) == 9
+
+
+def test_the_web_server_takes_its_default_from_the_configured_database(monkeypatch, settings):
+    from undeu.core.management.commands import serve
+
+    monkeypatch.setattr(serve.os, "sched_getaffinity", lambda pid: {0, 1})
+    engine = settings.DATABASES["default"]["ENGINE"]
+    assert serve.default_workers() == (3 if "postgresql" in engine else 2)

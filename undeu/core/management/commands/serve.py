@@ -15,16 +15,19 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
-def default_workers() -> int:
-    """One process of one thread per CPU, at least 2 and at most 8.
+def default_workers(engine: str | None = None) -> int:
+    """One process of one thread per CPU (at least 2, at most 8), and one more on PostgreSQL.
 
     Processes rather than threads: threads of one process share the GIL, and a thread that
-    holds SQLite's write turn waits for the GIL behind the others. One per CPU rather than two
-    since the signing path got short: on 2 CPUs, signing alone reached 1,043 to 1,304
-    signatures/s with 2 processes against 1,070 to 789 with 4 (SQLite), and 2 threads each
-    lost a fifth (docs/performance.md). More processes than CPUs only take turns at them.
+    holds SQLite's write turn waits for the GIL behind the others. On SQLite one per CPU: the
+    writers take turns anyway, and on 2 CPUs signing reached 1,451 to 1,512 signatures/s with 2
+    processes against 1,299 to 1,383 with 3 (the task worker running). On PostgreSQL a process
+    waits for the database on every statement, and one more process fills those waits: 782 to
+    872 with 3 against 701 to 715 with 2 and 736 to 754 with 4 (docs/performance.md).
     """
-    return max(2, min(8, len(os.sched_getaffinity(0))))
+    engine = engine or settings.DATABASES["default"]["ENGINE"]
+    cpus = max(2, min(8, len(os.sched_getaffinity(0))))
+    return cpus + 1 if "postgresql" in engine else cpus
 
 
 class Command(BaseCommand):
@@ -36,8 +39,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=int(os.environ.get("WEB_WORKERS", default_workers())),
-            help="Web worker processes (default: one per CPU, 2 to 8).",
+            default=int(os.environ.get("WEB_WORKERS", 0)) or None,
+            help="Web worker processes (default: one per CPU, 2 to 8, and one more on PostgreSQL).",
         )
         parser.add_argument(
             "--threads",
@@ -60,7 +63,7 @@ class Command(BaseCommand):
             "--port",
             str(port),
             "--workers",
-            str(workers),
+            str(workers or default_workers()),
             "--blocking-threads",
             str(threads),
             "--no-access-log",
