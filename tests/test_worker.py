@@ -81,3 +81,48 @@ def test_the_web_server_takes_its_default_from_the_configured_database(monkeypat
     monkeypatch.setattr(serve.os, "sched_getaffinity", lambda pid: {0, 1})
     engine = settings.DATABASES["default"]["ENGINE"]
     assert serve.default_workers() == (3 if "postgresql" in engine else 2)
+
+
+def test_the_wal_checkpoint_has_a_scheduler_thread_of_its_own():
+    from undeu.core.periodic import PERIODIC_JOBS, scheduled_together
+
+    groups = scheduled_together(PERIODIC_JOBS)
+    assert [job.name for job in groups[0]] == ["sqlite-checkpoint"]
+    assert sorted(job.name for group in groups for job in group) == sorted(
+        job.name for job in PERIODIC_JOBS
+    )
+    assert len(groups) == 2
+
+
+def test_a_long_job_does_not_hold_back_a_job_that_runs_alone():
+    """A recount of millions of signatures takes seconds; the checkpoint must go on meanwhile."""
+    import threading
+    import time
+
+    from undeu.core.periodic import PeriodicJob, scheduled_together
+    from undeu.mail.management.commands.worker import Scheduler
+
+    long_job_running, quick_runs = threading.Event(), []
+
+    def long_job():
+        long_job_running.set()
+        time.sleep(2)
+
+    jobs = [
+        PeriodicJob("long", 100, long_job),
+        PeriodicJob("quick", 0.1, lambda: quick_runs.append(time.monotonic()), alone=True),
+    ]
+    stop = threading.Event()
+    schedulers = [Scheduler(group, stop) for group in scheduled_together(jobs)]
+    for scheduler in schedulers:
+        scheduler.start()
+    try:
+        assert long_job_running.wait(5)
+        started = len(quick_runs)
+        time.sleep(1.6)
+        # The scheduler looks every 0.5 s: at least 3 runs in 1.6 s, all during the long job.
+        assert len(quick_runs) - started >= 3
+    finally:
+        stop.set()
+        for scheduler in schedulers:
+            scheduler.join(5)

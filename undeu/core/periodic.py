@@ -23,10 +23,17 @@ class PeriodicJob:
     name: str
     every_seconds: float
     run: Callable[[], object]
+    # Runs on a scheduler thread of its own, so that a long job on the shared one (a recount
+    # of millions of signatures) does not hold it back.
+    alone: bool = False
 
 
 PERIODIC_JOBS = [
-    PeriodicJob("sqlite-checkpoint", settings.UNDEU_SQLITE_CHECKPOINT_SECONDS, checkpoint),
+    # Every second while people sign: a late checkpoint lets the WAL grow until a signer's
+    # commit does it instead (core/sqlite/checkpoint.py).
+    PeriodicJob(
+        "sqlite-checkpoint", settings.UNDEU_SQLITE_CHECKPOINT_SECONDS, checkpoint, alone=True
+    ),
     PeriodicJob("outbox-leases", 5, release_expired_leases),
     PeriodicJob("sort-counts", 10, refresh_sort_counts),
     PeriodicJob("recount", settings.UNDEU_RECOUNT_SECONDS, recount_all),
@@ -44,3 +51,10 @@ PERIODIC_JOBS = [
     # Checks hourly; writes the files when they are a day old (or missing, as on a new site).
     PeriodicJob("open-data", 3600, opendata.publish),
 ]
+
+
+def scheduled_together(jobs: list[PeriodicJob]) -> list[list[PeriodicJob]]:
+    """The jobs grouped by the scheduler thread that runs them: each `alone` job by itself, the
+    others together."""
+    shared = [job for job in jobs if not job.alone]
+    return [[job] for job in jobs if job.alone] + ([shared] if shared else [])

@@ -1,9 +1,9 @@
 """The background worker: sends the outbox, runs queued tasks and the periodic jobs.
 
 The task loop is django-tasks-db's own worker. Beside it a sender thread sends the outbox in
-batches and a scheduler thread runs the periodic jobs (expired leases, the count refresh and
-recount). Each is safe to run in several workers at once, so an operator can run as many workers
-as they like.
+batches and scheduler threads run the periodic jobs (expired leases, the count refresh and
+recount; SQLite's WAL checkpoint on a thread of its own, core/periodic.py). Each is safe to
+run in several workers at once, so an operator can run as many workers as they like.
 
 The worker lowers its own CPU priority (UNDEU_WORKER_NICE): when it shares a machine with the
 web server, a surge of signatures keeps the CPU and the confirmation emails queue up and catch
@@ -23,7 +23,7 @@ from django.db import OperationalError, close_old_connections, connection
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
-from undeu.core.periodic import PERIODIC_JOBS
+from undeu.core.periodic import PERIODIC_JOBS, scheduled_together
 from undeu.mail.outbox import send_batch
 
 logger = logging.getLogger("undeu.worker")
@@ -31,7 +31,8 @@ logger = logging.getLogger("undeu.worker")
 
 class Scheduler(threading.Thread):
     def __init__(self, jobs, stop: threading.Event):
-        super().__init__(name="undeu-scheduler", daemon=True)
+        name = jobs[0].name if len(jobs) == 1 else "shared"
+        super().__init__(name=f"undeu-scheduler-{name}", daemon=True)
         self.jobs = jobs
         self.stop = stop
         self.next_run = {job.name: 0.0 for job in jobs}
@@ -99,7 +100,8 @@ class Command(BaseCommand):
         stop = threading.Event()
         Sender(stop).start()
         if not no_periodic:
-            Scheduler(PERIODIC_JOBS, stop).start()
+            for jobs in scheduled_together(PERIODIC_JOBS):
+                Scheduler(jobs, stop).start()
         worker = Worker(
             queue_names=["*"],
             interval=interval,
