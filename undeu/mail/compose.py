@@ -31,11 +31,16 @@ _batch = threading.local()
 def shared_lookups():
     """Within a batch, read each petition once for all of its emails (a surge's confirmation
     emails are mostly for one petition), and render each petition's confirmation text once."""
-    _batch.petitions, _batch.rendered = {}, {}
+    _batch.petitions, _batch.rendered, _batch.wire = {}, {}, {}
     try:
         yield
     finally:
-        del _batch.petitions, _batch.rendered
+        del _batch.petitions, _batch.rendered, _batch.wire
+
+
+def batch_templates() -> dict | None:
+    """Within `shared_lookups`, a dict for what is made once per batch (wire.py); else None."""
+    return getattr(_batch, "wire", None)
 
 
 def _petition(petition_id: int) -> Petition:
@@ -81,8 +86,8 @@ PRERENDERED = "prerendered"
 
 # Kinds whose text is the same for every recipient of a petition in a language except for the
 # token in one link: within a batch they are rendered once, with a placeholder for the token.
-_SAME_BUT_TOKEN = {"confirm_signature", "already_signed"}
-_TOKEN_PLACEHOLDER = "UNDEUTOKENPLACEHOLDER"  # noqa: S105 - URL-safe, never escaped, like real ones  # nosec B105
+SAME_BUT_TOKEN = {"confirm_signature", "already_signed"}
+TOKEN_PLACEHOLDER = "UNDEUTOKENPLACEHOLDER"  # noqa: S105 - URL-safe, never escaped, like real ones  # nosec B105
 
 
 def _render(message) -> tuple[str, str, str, dict]:
@@ -90,7 +95,7 @@ def _render(message) -> tuple[str, str, str, dict]:
         parts = message.context
         return " ".join(parts["subject"].split()), parts["text"], parts.get("html", ""), {}
     rendered = getattr(_batch, "rendered", None)
-    if rendered is None or message.kind not in _SAME_BUT_TOKEN:
+    if rendered is None or message.kind not in SAME_BUT_TOKEN:
         return _render_now(message)
     token = message.context.get("token")
     key = (message.kind, message.language, message.context["petition_id"])
@@ -99,12 +104,12 @@ def _render(message) -> tuple[str, str, str, dict]:
         template = copy(message)
         template.context = {**message.context}
         if token is not None:
-            template.context["token"] = _TOKEN_PLACEHOLDER
+            template.context["token"] = TOKEN_PLACEHOLDER
         rendered[key] = _render_now(template)
     subject, text, html, headers = rendered[key]
     if token is not None:
-        text = text.replace(_TOKEN_PLACEHOLDER, token)
-        html = html.replace(_TOKEN_PLACEHOLDER, token)
+        text = text.replace(TOKEN_PLACEHOLDER, token)
+        html = html.replace(TOKEN_PLACEHOLDER, token)
     return subject, text, html, headers
 
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.core.mail.backends.filebased import EmailBackend as FileBackend
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -157,7 +158,7 @@ def send_batch(limit: int | None = None) -> int:
 
 
 def _send(messages: list[OutgoingEmail]) -> int:
-    from undeu.mail.compose import compose, shared_lookups
+    from undeu.mail.compose import shared_lookups
 
     if not messages:
         return 0
@@ -176,7 +177,7 @@ def _send(messages: list[OutgoingEmail]) -> int:
         with shared_lookups():
             for message in messages:
                 try:
-                    connection.send_messages([compose(message)])
+                    _send_one(connection, message)
                 except Exception as exc:
                     failed.append((message, exc))
                     if keep_open:
@@ -193,6 +194,21 @@ def _send(messages: list[OutgoingEmail]) -> int:
     _sent(unmarked)
     _failed(failed)
     return sent
+
+
+def _send_one(connection, message: OutgoingEmail) -> None:
+    """Over SMTP, a surge's confirmation emails go as their batch's template filled in
+    (wire.py), as Django's SMTP backend would send them; anything else through the backend."""
+    from undeu.mail.compose import compose
+    from undeu.mail.wire import wire_message
+
+    wire = wire_message(message) if type(connection) is SmtpBackend else None
+    if wire is None:
+        connection.send_messages([compose(message)])
+        return
+    sender, data = wire
+    connection.open()  # nothing if open; again after a failed send closed it (_reconnect)
+    connection.connection.sendmail(sender, [message.to], data)
 
 
 def _reconnect(connection) -> None:
