@@ -60,7 +60,7 @@ def test_no_autogroup_leaves_the_nice_value_alone(monkeypatch, tmp_path):
 def test_the_web_server_runs_processes_of_one_thread_by_default(monkeypatch):
     from undeu.core.management.commands import serve
 
-    sqlite, postgresql = "undeu.core.sqlite", "django.db.backends.postgresql"
+    sqlite, postgresql = "undeu.core.sqlite", "undeu.core.postgresql"
     monkeypatch.setattr(serve.os, "sched_getaffinity", lambda pid: {0, 1})
     assert serve.default_workers(sqlite) == 2
     # One more on PostgreSQL, to fill each process's waits for the database.
