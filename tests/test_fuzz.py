@@ -227,3 +227,27 @@ def test_every_page_is_escaped_after_the_whole_site_was_fuzzed(world):
     for visitor in (client, Client()):
         for pattern in PATTERNS:
             assert_clean(visitor.get(fill(pattern, world)), pattern.route)
+
+
+def test_a_number_past_64_bits_in_an_admin_list_is_not_a_server_error(world):
+    """Found by the form fuzzing: the admin's editable list looked the tampered id up with
+    `pk__in`, and SQLite's driver raised OverflowError (core/lookups.py)."""
+    from undeu.moderation.models import RejectionReason
+    from undeu.petitions.models import Petition
+
+    reason = RejectionReason.objects.first() or RejectionReason.objects.create(code="spam")
+    data = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": "99999999999999999999999999",
+        "form-0-active": "on",
+        "form-0-position": "1",
+        "_save": "Save",
+    }
+    response = moderator(world).post("/admin/moderation/rejectionreason/", data)
+    assert response.status_code < 500
+    assert RejectionReason.objects.filter(pk=reason.pk).exists()
+    assert list(Petition.objects.filter(pk__in=[2**70])) == []
+    assert Petition.objects.filter(pk__in=[2**70, -(2**70), world.petition.pk]).count() == 1

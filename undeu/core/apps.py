@@ -7,3 +7,6 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from undeu.core import checks  # noqa: F401 - registers the system checks
+        from undeu.core.lookups import register
+
+        register()
