@@ -4,6 +4,9 @@ Strings in this world contain markup and Cyrillic on purpose: every test that re
 also an escaping and Unicode test.
 """
 
+import contextlib
+import socket
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -132,3 +135,22 @@ def starter(django_user_model):
 @pytest.fixture
 def stranger(django_user_model):
     return django_user_model.objects.create_user("stranger", "stranger@example.com")
+
+
+@contextlib.contextmanager
+def smtp_server(settings, handler):
+    """A real SMTP server (aiosmtpd) with `handler` on a free port of 127.0.0.1, and Django's
+    SMTP backend sending to it."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    try:
+        yield handler
+    finally:
+        controller.stop()

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.mail.message import sanitize_address
 
-from tests.conftest import signature_request
+from tests.conftest import signature_request, smtp_server
 from tests.test_outbox import Inbox
 from undeu.mail import wire
 from undeu.mail.compose import TOKEN_PLACEHOLDER, compose, shared_lookups
@@ -26,20 +26,8 @@ LONG_ADDRESS = "a-rather-long-mailbox-name-that-would-be-folded-x@example.com"
 
 @pytest.fixture
 def smtp_inbox(settings):
-    import socket
-
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    yield inbox
-    controller.stop()
+    with smtp_server(settings, Inbox()) as inbox:
+        yield inbox
 
 
 def as_sent_in_full(row: OutgoingEmail) -> email.message.EmailMessage:

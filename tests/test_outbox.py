@@ -1,18 +1,16 @@
 import email
 import email.policy
 import re
-import socket
 import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
-from tests.conftest import signature_request
+from tests.conftest import signature_request, smtp_server
 from undeu.mail.compose import compose
 from undeu.mail.models import OutgoingEmail
 from undeu.mail.outbox import backoff, deliver, send_batch, sweep
@@ -158,19 +156,8 @@ class Inbox:
 
 
 def test_delivery_to_a_real_smtp_server(queued, settings):
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = port
+    with smtp_server(settings, Inbox()) as inbox:
         assert deliver(queued.pk)
-    finally:
-        controller.stop()
     (envelope,) = inbox.messages
     assert envelope.rcpt_tos == ["aigerim@example.com"]
     content = envelope.content.decode()

@@ -6,15 +6,14 @@ import copy
 import io
 import logging
 import re
-import socket
 import threading
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.db import connection
 from django.utils.log import configure_logging
 
+from tests.conftest import smtp_server
 from undeu.core.periodic import PERIODIC_JOBS
 from undeu.mail.outbox import sweep
 from undeu.privacy.redaction import RedactPersonalData, redact_sql, redact_text
@@ -51,16 +50,8 @@ class Inbox:
 
 @pytest.fixture
 def smtp(settings):
-    inbox = Inbox(refuse=REFUSED)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    yield inbox
-    controller.stop()
+    with smtp_server(settings, Inbox(refuse=REFUSED)) as inbox:
+        yield inbox
 
 
 @pytest.fixture
