@@ -99,3 +99,10 @@ def test_preparing_can_be_turned_off_for_a_pooler_that_cannot_keep_prepared_stat
     assert database_options(UNDEU_PG_PREPARE_AFTER="5")["prepare_threshold"] == 5
     # psycopg's "never prepare" is None.
     assert database_options(UNDEU_PG_PREPARE_AFTER="0")["prepare_threshold"] is None
+
+
+def test_the_database_urls_own_options_are_kept():
+    url = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable&connect_timeout=5"
+    options = database_options(DATABASE_URL=url)
+    assert options["sslmode"] == "disable" and options["connect_timeout"] == 5
+    assert options["prepare_threshold"] == 2

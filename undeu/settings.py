@@ -162,7 +162,8 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # cursors bind on the client and never are); 0 turns it off, for a pooler in transaction
     # mode that cannot keep prepared statements.
     _prepare_after = env_int("UNDEU_PG_PREPARE_AFTER", 2, minimum=0)
-    _db["OPTIONS"] = {"prepare_threshold": _prepare_after or None}
+    # Beside what the URL's query gives (sslmode and the like).
+    _db["OPTIONS"] = {**_db.get("OPTIONS", {}), "prepare_threshold": _prepare_after or None}
     # The same, with a health check that needs no round trip while the connection is quiet.
     _db["ENGINE"] = "undeu.core.postgresql"
 DATABASES = {"default": _db}
