@@ -160,22 +160,17 @@ class DatabaseStore:
         # would otherwise be free to deadlock them).
         params = sorted(key for key, _seconds in keys)
         sql = _upsert_sql(len(params))
-        if not connection.in_atomic_block:
-            # PostgreSQL: one statement in autocommit is a transaction of its own, one round
-            # trip instead of three (BEGIN, the UPSERT, COMMIT).
-            with prepared_cursor() as cursor:
-                cursor.execute(sql, params)
-                return dict(cursor.fetchall())
-        if connection.vendor == "sqlite":
-            # In the signature's transaction. A statement that fails in SQLite undoes only
-            # itself and the transaction goes on, so the signature is still stored (unflagged)
-            # and committed without a savepoint around this one (two statements more each).
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                return dict(cursor.fetchall())
-        # Elsewhere a failed statement spoils the transaction around it (in tests, the test's
-        # own): a savepoint keeps it usable.
-        with transaction.atomic(), prepared_cursor() as cursor:
+        # Outside a transaction (PostgreSQL), one statement in autocommit is a transaction of
+        # its own: one round trip instead of three (BEGIN, the UPSERT, COMMIT). Inside the
+        # signature's transaction on SQLite, a statement that fails undoes only itself and the
+        # transaction goes on, so the signature is still stored (unflagged) without a savepoint
+        # around this one (two statements more each). Elsewhere a failed statement spoils the
+        # transaction around it (in tests, the test's own): a savepoint keeps it usable.
+        needs_savepoint = connection.in_atomic_block and connection.vendor != "sqlite"
+        with (
+            transaction.atomic() if needs_savepoint else contextlib.nullcontext(),
+            prepared_cursor() as cursor,
+        ):
             cursor.execute(sql, params)
             return dict(cursor.fetchall())
 
