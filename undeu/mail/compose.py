@@ -90,6 +90,13 @@ SAME_BUT_TOKEN = {"confirm_signature", "already_signed"}
 TOKEN_PLACEHOLDER = "UNDEUTOKENPLACEHOLDER"  # noqa: S105 - URL-safe, never escaped, like real ones  # nosec B105
 
 
+def same_text_key(message) -> tuple:
+    """What the text of a SAME_BUT_TOKEN email depends on besides its token: within a batch,
+    the emails with one key are rendered (and flattened, wire.py) once."""
+    context = message.context
+    return (message.kind, message.language, context["petition_id"], context["base_url"])
+
+
 def _render(message) -> tuple[str, str, str, dict]:
     if message.kind == PRERENDERED:
         parts = message.context
@@ -98,8 +105,7 @@ def _render(message) -> tuple[str, str, str, dict]:
     if rendered is None or message.kind not in SAME_BUT_TOKEN:
         return _render_now(message)
     token = message.context.get("token")
-    key = (message.kind, message.language, message.context["petition_id"])
-    key += (message.context["base_url"],)
+    key = same_text_key(message)
     if key not in rendered:
         template = copy(message)
         template.context = {**message.context}

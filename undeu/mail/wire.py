@@ -19,7 +19,13 @@ from copy import copy
 from django.conf import settings
 from django.core.mail.message import sanitize_address
 
-from undeu.mail.compose import SAME_BUT_TOKEN, TOKEN_PLACEHOLDER, batch_templates, compose
+from undeu.mail.compose import (
+    SAME_BUT_TOKEN,
+    TOKEN_PLACEHOLDER,
+    batch_templates,
+    compose,
+    same_text_key,
+)
 
 _TO_PLACEHOLDER = "undeu-recipient@placeholder.invalid"
 _ID_PLACEHOLDER = "UNDEUMESSAGEIDPLACEHOLDER"
@@ -43,8 +49,7 @@ def wire_message(message) -> tuple[str, bytes] | None:
         token is not None and not _TOKEN.fullmatch(token)
     ):
         return None
-    key = (message.kind, message.language, message.context["petition_id"])
-    key += (message.context["base_url"], token is not None)
+    key = (*same_text_key(message), token is not None)
     if key not in templates:
         templates[key] = _template(message, with_token=token is not None)
     template = templates[key]
@@ -69,7 +74,7 @@ def _template(message, *, with_token: bool) -> tuple[str, bytes] | None:
         placeholder.context["token"] = TOKEN_PLACEHOLDER
     email = compose(placeholder)
     data = email.message().as_bytes(linesep="\r\n")
-    head, _, _body = data.partition(b"\r\n\r\n")
+    head = data.partition(b"\r\n\r\n")[0]
     headers_as_written = (
         data.count(_ID_PLACEHOLDER.encode()) == 1
         and data.count(_TO_PLACEHOLDER.encode()) == 1
