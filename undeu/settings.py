@@ -406,10 +406,10 @@ UNDEU_RECOUNT_SECONDS = env_int("UNDEU_RECOUNT_SECONDS", 600, minimum=1)
 # country, region and hour; how often it rebuilds the tallies of petitions that changed, to repair
 # any drift; how long the instance's statistics are kept once read.
 UNDEU_TALLY_SECONDS = env_int("UNDEU_TALLY_SECONDS", 5, minimum=1)
-# SQLite only: how often the worker checkpoints the WAL (see DATABASES above).
-UNDEU_SQLITE_CHECKPOINT_SECONDS = env_float("UNDEU_SQLITE_CHECKPOINT_SECONDS", 1.0, minimum=0.1)
 UNDEU_TALLY_REBUILD_SECONDS = env_int("UNDEU_TALLY_REBUILD_SECONDS", 3600, minimum=1)
 UNDEU_STATS_CACHE_SECONDS = env_int("UNDEU_STATS_CACHE_SECONDS", 60, minimum=0)
+# SQLite only: how often the worker checkpoints the WAL (see DATABASES above).
+UNDEU_SQLITE_CHECKPOINT_SECONDS = env_float("UNDEU_SQLITE_CHECKPOINT_SECONDS", 1.0, minimum=0.1)
 # How many latest signers (who agreed to be shown) a petition page lists.
 UNDEU_RECENT_SIGNERS = env_int("UNDEU_RECENT_SIGNERS", 10, minimum=0)
 # Signature counts that change what a petition's page says ("10000:response,100000:debate").
