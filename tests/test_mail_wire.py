@@ -123,3 +123,30 @@ def test_a_body_that_would_not_be_sent_as_written_is_composed_in_full(petition, 
     monkeypatch.setattr(wire, "compose", with_a_long_line)
     with shared_lookups():
         assert wire.wire_message(row) is None
+
+
+class RefusingInbox(Inbox):
+    def __init__(self, refuse: str):
+        super().__init__()
+        self.refuse = refuse
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_refused_templated_email_waits_to_be_retried_and_the_rest_are_sent(petition, settings):
+    refused = "nobody-here@example.com"
+    addresses = ["first@example.com", refused, "third@example.com"]
+    for address in addresses:
+        sign(petition.pk, signature_request(email=address), base_url="http://testserver")
+    with smtp_server(settings, RefusingInbox(refused)) as inbox:
+        assert send_batch() == 2
+    assert sorted(e.rcpt_tos[0] for e in inbox.messages) == sorted(set(addresses) - {refused})
+    states = {row.to: (row.state, row.attempts) for row in OutgoingEmail.objects.all()}
+    assert states[refused] == (OutgoingEmail.State.PENDING, 1)
+    assert all(
+        state == OutgoingEmail.State.SENT for state, _ in (states[a] for a in addresses[::2])
+    )
