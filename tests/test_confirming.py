@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.core.cache import cache
 from django.utils import timezone
 
 from tests.conftest import signature_request
@@ -44,6 +45,18 @@ def test_pressing_the_button_confirms_and_shows_the_new_count(client, petition, 
     assert f"http://testserver/kk/p/{petition.slug}/" in text  # the link to share
     assert "https://t.me/share/url?url=" in text
     assert SignatureEvent.objects.filter(kind="confirmed").count() == 1
+
+
+def test_the_page_after_confirming_counts_the_signer_whatever_another_process_kept(
+    client, petition, confirm_path
+):
+    # Another web process read the count a moment ago and keeps it (without a shared cache,
+    # confirming makes only the process that confirmed forget it).
+    cache.set(f"count:{petition.pk}", 0)
+    client.post(confirm_path)
+    page = client.get(confirm_path)
+    assert 'value="1"' in page.content.decode()
+    assert current_count(petition.pk) == 1
 
 
 def test_confirming_twice_counts_once(client, petition, confirm_path):

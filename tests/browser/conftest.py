@@ -226,6 +226,43 @@ def count_text_in(language: str, count: int) -> str:
         return count_sentence(count, next_goal(count))
 
 
+# --- Counts ---------------------------------------------------------------------------------
+
+# How long a count may take to show a change: each web process keeps a petition's count for
+# UNDEU_COUNT_MAX_AGE seconds (only the process that changed it forgets it at once), and
+# anonymous pages and count.json are kept for UNDEU_PAGE_CACHE_SECONDS.
+COUNT_SETTLES_SECONDS = 5
+
+
+def shown_count(page: Page) -> int:
+    """The count the page shows (the progress bar's value, beside the sentence)."""
+    return int(page.locator(".count progress").get_attribute("value"))
+
+
+def served_count(page: Page, slug: str) -> int:
+    """The count the server has now (count.json, fetched outside the browser's cache)."""
+    response = page.request.get(f"/p/{slug}/count.json")
+    assert response.ok
+    return response.json()["count"]
+
+
+def wait_for_served_count(page: Page, slug: str, expected: int) -> None:
+    deadline = time.monotonic() + COUNT_SETTLES_SECONDS
+    while served_count(page, slug) != expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert served_count(page, slug) == expected
+
+
+def reload_until_count_shown(page: Page, expected: int) -> None:
+    """Read the page again until it shows `expected`: one read may come from a web process
+    whose count is still the one it kept a moment ago."""
+    deadline = time.monotonic() + COUNT_SETTLES_SECONDS
+    while shown_count(page) != expected and time.monotonic() < deadline:
+        page.wait_for_timeout(300)
+        page.reload()
+    assert shown_count(page) == expected
+
+
 @pytest.fixture(autouse=True)
 def _no_server_errors(site):
     """Fail a test during which the server or the worker logged a warning, an error or a crash."""

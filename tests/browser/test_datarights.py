@@ -6,13 +6,18 @@ import contextlib
 import json
 import re
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import confirmation_link, gettext_in, text_body
+from tests.browser.conftest import (
+    confirmation_link,
+    gettext_in,
+    served_count,
+    text_body,
+    wait_for_served_count,
+)
 from tests.browser.test_accessibility import assert_accessible
 
 pytestmark = pytest.mark.browser
@@ -24,20 +29,6 @@ EMAIL = "gulnar.rights@example.com"
 
 def t(message: str, **values) -> str:
     return gettext_in("kk", message, **values)
-
-
-def served_count(page: Page, slug: str) -> int:
-    response = page.request.get(f"/p/{slug}/count.json")
-    assert response.ok
-    return response.json()["count"]
-
-
-def wait_for_count(page: Page, slug: str, expected: int) -> None:
-    # count.json is cached for a second or two (UNDEU_PAGE_CACHE_SECONDS, UNDEU_COUNT_MAX_AGE).
-    deadline = time.monotonic() + 5
-    while served_count(page, slug) != expected and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert served_count(page, slug) == expected
 
 
 def sign(page: Page, slug: str) -> str:
@@ -133,7 +124,7 @@ def test_see_download_stop_withdraw_and_erase_in_kazakh(page, site, mailbox):
     )
     expect(park_card.locator(".state")).to_have_text(t("Withdrawn"))
     expect(park_card.get_by_role("button")).to_have_count(0)
-    wait_for_count(page, "koktem-park", before - 1)
+    wait_for_served_count(page, "koktem-park", before - 1)
 
     # Erase: refused until the box is ticked, then done.
     erase = page.get_by_role("button", name=t("Erase everything"), exact=True)

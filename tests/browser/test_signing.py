@@ -1,26 +1,22 @@
 """Signing end to end: the form, the email through the worker and SMTP, the confirmation."""
 
-import time
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.browser.conftest import confirmation_link, count_text_in, gettext_in, text_body
+from tests.browser.conftest import (
+    confirmation_link,
+    count_text_in,
+    gettext_in,
+    reload_until_count_shown,
+    served_count,
+    shown_count,
+    text_body,
+    wait_for_served_count,
+)
 
 pytestmark = pytest.mark.browser
-
-
-def shown_count(page: Page) -> int:
-    """The count the page shows (the progress bar's value, beside the sentence)."""
-    return int(page.locator(".count progress").get_attribute("value"))
-
-
-def served_count(page: Page, slug: str) -> int:
-    """The count the server has now (count.json, fetched outside the browser's cache)."""
-    response = page.request.get(f"/p/{slug}/count.json")
-    assert response.ok
-    return response.json()["count"]
 
 
 @dataclass(frozen=True)
@@ -133,11 +129,7 @@ def test_sign_and_confirm(new_context, site, mailbox, signer):
     expect(page).to_have_url(link)
     assert shown_count(page) == before + 1
     expect(page.locator(".count-text")).to_have_text(count_text_in(language, before + 1))
-    # count.json is cached for a second or two (UNDEU_PAGE_CACHE_SECONDS, UNDEU_COUNT_MAX_AGE).
-    deadline = time.monotonic() + 3
-    while served_count(page, signer.slug) != before + 1 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert served_count(page, signer.slug) == before + 1
+    wait_for_served_count(page, signer.slug, before + 1)
     assert site.signature(signer.email)["state"] == "confirmed"
 
     # The petition page lists the signer first among the recent signers (first name, initial).
@@ -146,12 +138,8 @@ def test_sign_and_confirm(new_context, site, mailbox, signer):
     # Anonymous petition pages may be kept for a second or two (the browser's max-age, the
     # server's page cache and count cache), and this whole path took about that: the page may
     # show what it showed before signing until it is read again a moment later.
-    deadline = time.monotonic() + 5
-    while shown_count(page) != before + 1 and time.monotonic() < deadline:
-        page.wait_for_timeout(300)
-        page.reload()
+    reload_until_count_shown(page, before + 1)
     expect(page.locator(".recent li").first).to_have_text(signer.listed_as)
-    assert shown_count(page) == before + 1
 
 
 def test_bad_input_shows_translated_errors_and_keeps_what_was_typed(page, site, mailbox):

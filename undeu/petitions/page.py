@@ -10,7 +10,7 @@ from undeu.delivery.thresholds import threshold_context
 from undeu.petitions.goals import next_goal, progress_percent
 from undeu.petitions.models import DefenceMode, Petition
 from undeu.petitions.video import video_embed
-from undeu.signatures.counting import current_count
+from undeu.signatures.counting import current_count, fresh_count
 from undeu.signatures.models import Signature, SignatureState
 from undeu.stats.pages import petition_summary
 from undeu.updates.page import updates_for_page
@@ -39,8 +39,8 @@ def count_sentence(count: int, goal: int) -> str:
     ) % {"count": localised_number(count), "goal": localised_number(goal)}
 
 
-def count_context(petition: Petition) -> dict:
-    count = current_count(petition.pk)
+def count_context(petition: Petition, *, fresh: bool = False) -> dict:
+    count = fresh_count(petition.pk) if fresh else current_count(petition.pk)
     goal = next_goal(count)
     return {
         "count": count,

@@ -50,6 +50,15 @@ def current_count(petition_id: int) -> int:
     return value
 
 
+def fresh_count(petition_id: int) -> int:
+    """The count read now, and kept as current_count's. For a signer who has just changed it:
+    the page after their confirmation may come from another web process, whose kept count
+    (without a shared cache, each process keeps its own) does not have them yet."""
+    value = stored_count(petition_id)
+    cache.set(_cache_key(petition_id), value, timeout=settings.UNDEU_COUNT_MAX_AGE)
+    return value
+
+
 def current_counts(petition_ids) -> dict[int, int]:
     """The counts of several petitions (a list page), as current_count gives each: one cache
     round trip, and one query over the shards of those not cached."""

@@ -140,7 +140,8 @@ def confirm_signature(request, token):
     }
     status = 200
     if signature.signer_confirmed:
-        context.update(count_context(petition))
+        # The signer must see their own signature in the count.
+        context.update(count_context(petition, fresh=True))
         template = "signatures/confirmed.html"
     elif signature.state in CONFIRMABLE and petition.accepts_confirmations():
         template = "signatures/confirm.html"
