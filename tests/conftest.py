@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from undeu.mail.models import OutgoingEmail
+from undeu.petitions import open_lookup
 from undeu.petitions.models import Petition, PetitionState, PetitionVersion, Target
 from undeu.signatures.confirming import confirm
 from undeu.signatures.models import Signature
@@ -23,9 +24,12 @@ HOSTILE = '<script>alert("x")</script>'
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    # The cache, and what this process keeps of its own: each test's petitions are new.
     cache.clear()
+    open_lookup.forget_all()
     yield
     cache.clear()
+    open_lookup.forget_all()
 
 
 @pytest.fixture(autouse=True)

@@ -465,7 +465,8 @@ UNDEU_COMMON_EMAIL_DOMAINS = frozenset(
 # Under attack (a switch per petition or for the whole site) every limit is multiplied by this.
 UNDEU_UNDER_ATTACK_LIMIT_FACTOR = env_float("UNDEU_UNDER_ATTACK_LIMIT_FACTOR", 0.2, minimum=0.0)
 # The site-wide switch as the operator starts the site (off, tight or paused); moderators can
-# change it while the site runs. Each process reads the switches at most this often.
+# change it while the site runs. Each process reads the switches at most this often, and which
+# petitions are open for signing (petitions/open_lookup.py).
 UNDEU_UNDER_ATTACK = env_str("UNDEU_UNDER_ATTACK", "off")
 if UNDEU_UNDER_ATTACK not in {"off", "tight", "paused"}:
     raise ImproperlyConfigured("UNDEU_UNDER_ATTACK must be off, tight or paused")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from undeu.audit.log import record
+from undeu.petitions import open_lookup
 from undeu.petitions.models import DefenceMode, Petition
 
 ORDER = [DefenceMode.OFF, DefenceMode.TIGHT, DefenceMode.PAUSED]
@@ -70,6 +71,7 @@ def set_petition_mode(petition: Petition, mode: str, *, actor=None, reason: str 
         changed = Petition.objects.filter(pk=petition.pk).exclude(defence=mode).update(defence=mode)
         if changed:
             record("defence.petition", actor=actor, petition=petition, reason=reason, mode=mode)
+            open_lookup.forget(petition.slug)
     petition.defence = mode
     return bool(changed)
 

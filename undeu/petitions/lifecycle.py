@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from undeu.audit.log import record
+from undeu.petitions import open_lookup
 from undeu.petitions.models import Petition, PetitionState
 
 S = PetitionState
@@ -48,6 +49,7 @@ def transition(petition: Petition, action: str, *, actor=None, reason="", note="
             previous_state=petition.state,
             state=target,
         )
+        open_lookup.forget(petition.slug)
     petition.refresh_from_db()
     return petition
 

@@ -4,16 +4,13 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from undeu.core.fast_insert import FastInsert
-from undeu.core.prepared import prepared_cursor
 from undeu.mail.outbox import prepare_email, queue_prepared, queue_prepared_after
-from undeu.petitions.models import Petition, PetitionState
 from undeu.signatures.identity import email_digest, mailbox_domain, same_name
 from undeu.signatures.models import Signature, SignatureState
 
@@ -41,26 +38,6 @@ def new_token() -> tuple[str, str]:
 
 # The hot path of a surge: one prepared INSERT that skips a duplicate instead of failing on it.
 _insert_signature = FastInsert(Signature, ignore_conflicts=True)
-
-
-@cache
-def _open_petition_sql() -> str:
-    table, quote = Petition._meta.db_table, connection.ops.quote_name
-    slug, state, defence = (
-        quote(Petition._meta.get_field(name).column) for name in ("slug", "state", "defence")
-    )
-    # Identifiers from the model's own metadata, quoted; the values are parameters.
-    return f"SELECT id, {defence} FROM {quote(table)} WHERE {slug} = %s AND {state} = %s"  # noqa: S608  # nosec B608
-
-
-def open_petition(slug: str) -> tuple[int, str] | None:
-    """The id and "under attack" mode of the open petition at this address, or None (unknown,
-    closed, taken down...). Plain SQL: through the ORM, building this one-line query cost more
-    than running it."""
-    with prepared_cursor() as cursor:
-        cursor.execute(_open_petition_sql(), [slug, PetitionState.OPEN.value])
-        row = cursor.fetchone()
-    return (row[0], row[1]) if row else None
 
 
 @dataclass(frozen=True)

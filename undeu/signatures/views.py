@@ -12,12 +12,13 @@ from undeu.defence import limits
 from undeu.defence.modes import SIGNING_PAUSED, effective_mode
 from undeu.defence.screening import origin_of, screen
 from undeu.petitions.models import DefenceMode
+from undeu.petitions.open_lookup import open_petition
 from undeu.petitions.page import count_context
 from undeu.petitions.views import public_petition, render_petition
 from undeu.signatures.confirming import Outcome, confirm, find_signature
 from undeu.signatures.forms import SignatureForm, read_signature
 from undeu.signatures.models import SignatureState
-from undeu.signatures.signing import open_petition, prepare, store
+from undeu.signatures.signing import prepare, store
 
 # How long a paused petition asks a signer to wait before trying again.
 PAUSED_RETRY_SECONDS = 600
@@ -42,9 +43,10 @@ def base_url(request) -> str:
 
 
 def sign_quickly(request, slug: str, language: str) -> HttpResponseRedirect | None:
-    """The surge's path: valid data for an open petition is one read, the limits' count and one
-    short write, with no form or petition object built. None for anything else (invalid data,
-    a closed, unknown or paused petition), which the full path answers.
+    """The surge's path: valid data for an open petition (which each process keeps for a moment,
+    open_lookup.py) is the limits' count and one short write, with no form or petition object
+    built. None for anything else (invalid data, a closed, unknown or paused petition), which
+    the full path answers.
 
     The view runs it, and so does the signing lane (lane.py) in front of most middleware.
     """
