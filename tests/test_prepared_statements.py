@@ -11,6 +11,7 @@ from django.db import connection
 
 from tests.test_signing import post_signature
 from undeu.core.prepared import prepared_cursor
+from undeu.petitions import open_lookup
 from undeu.petitions.models import Petition
 from undeu.signatures.models import Signature
 
@@ -30,11 +31,18 @@ def test_the_signing_statements_are_prepared_once_per_connection(client, petitio
         assert response.status_code == 303
     assert Signature.objects.count() == 4
     statements = prepared_statements()
-    table = Petition._meta.db_table
-    assert any(s.startswith("SELECT id") and table in s for s in statements), statements
     assert any(s.startswith("WITH first AS (INSERT INTO") for s in statements), statements
     # Each prepared once, not once per signature.
     assert len(statements) == len(set(statements))
+
+
+@pytest.mark.postgres_only
+def test_the_open_petitions_lookup_is_prepared(petition):
+    # Signing reads it once in a while (open_lookup keeps it), each time with this statement.
+    for _ in range(3):
+        assert open_lookup.read_open_petition(petition.slug) is not None
+    table = Petition._meta.db_table
+    assert any(s.startswith("SELECT id") and table in s for s in prepared_statements())
 
 
 @pytest.mark.postgres_only
