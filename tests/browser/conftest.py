@@ -253,6 +253,22 @@ def wait_for_served_count(page: Page, slug: str, expected: int) -> None:
     assert served_count(page, slug) == expected
 
 
+def settled_served_count(page: Page, slug: str) -> int:
+    """count.json once it has stopped changing: a change made a moment ago may not show yet
+    (UNDEU_COUNT_MAX_AGE and UNDEU_PAGE_CACHE_SECONDS, a second each), so the same answer
+    after both have passed is the count."""
+    settled = 2.5
+    deadline = time.monotonic() + COUNT_SETTLES_SECONDS + settled
+    count = served_count(page, slug)
+    while time.monotonic() < deadline:
+        time.sleep(settled)
+        again = served_count(page, slug)
+        if again == count:
+            return count
+        count = again
+    raise AssertionError(f"the count of {slug} kept changing")
+
+
 def reload_until_count_shown(page: Page, expected: int) -> None:
     """Read the page again until it shows `expected`: one read may come from a web process
     whose count is still the one it kept a moment ago."""
