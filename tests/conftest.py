@@ -5,13 +5,14 @@ also an escaping and Unicode test.
 """
 
 import contextlib
-import socket
+import threading
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from tests.servers import free_port
 from undeu.mail.models import OutgoingEmail
 from undeu.petitions import open_lookup
 from undeu.petitions.models import Petition, PetitionState, PetitionVersion, Target
@@ -141,15 +142,35 @@ def stranger(django_user_model):
     return django_user_model.objects.create_user("stranger", "stranger@example.com")
 
 
+class SmtpInbox:
+    """An aiosmtpd handler that keeps every envelope it receives, and refuses one recipient
+    (`refuse`) as a mail server refuses an unknown mailbox."""
+
+    def __init__(self, refuse: str = ""):
+        self.refuse = refuse
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append(envelope)
+        return "250 OK"
+
+
 @contextlib.contextmanager
-def smtp_server(settings, handler):
-    """A real SMTP server (aiosmtpd) with `handler` on a free port of 127.0.0.1, and Django's
-    SMTP backend sending to it."""
+def smtp_server(settings, handler=None):
+    """A real SMTP server (aiosmtpd) with `handler` (an SmtpInbox unless given) on a free port
+    of 127.0.0.1, and Django's SMTP backend sending to it."""
     from aiosmtpd.controller import Controller
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    handler = handler or SmtpInbox()
+    port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -11,8 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.mail.message import sanitize_address
 
-from tests.conftest import signature_request, smtp_server
-from tests.test_outbox import Inbox
+from tests.conftest import SmtpInbox, signature_request, smtp_server
 from undeu.mail import wire
 from undeu.mail.compose import TOKEN_PLACEHOLDER, compose, shared_lookups
 from undeu.mail.models import OutgoingEmail
@@ -26,7 +25,7 @@ LONG_ADDRESS = "a-rather-long-mailbox-name-that-would-be-folded-x@example.com"
 
 @pytest.fixture
 def smtp_inbox(settings):
-    with smtp_server(settings, Inbox()) as inbox:
+    with smtp_server(settings) as inbox:
         yield inbox
 
 
@@ -125,24 +124,12 @@ def test_a_body_that_would_not_be_sent_as_written_is_composed_in_full(petition, 
         assert wire.wire_message(row) is None
 
 
-class RefusingInbox(Inbox):
-    def __init__(self, refuse: str):
-        super().__init__()
-        self.refuse = refuse
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address == self.refuse:
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-
 def test_a_refused_templated_email_waits_to_be_retried_and_the_rest_are_sent(petition, settings):
     refused = "nobody-here@example.com"
     addresses = ["first@example.com", refused, "third@example.com"]
     for address in addresses:
         sign(petition.pk, signature_request(email=address), base_url="http://testserver")
-    with smtp_server(settings, RefusingInbox(refused)) as inbox:
+    with smtp_server(settings, SmtpInbox(refuse=refused)) as inbox:
         assert send_batch() == 2
     assert sorted(e.rcpt_tos[0] for e in inbox.messages) == sorted(set(addresses) - {refused})
     states = {row.to: (row.state, row.attempts) for row in OutgoingEmail.objects.all()}

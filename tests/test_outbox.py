@@ -1,7 +1,6 @@
 import email
 import email.policy
 import re
-import threading
 from datetime import timedelta
 
 import pytest
@@ -144,19 +143,8 @@ def test_a_message_is_sent_once_even_if_delivered_twice(queued):
     assert len(mail.outbox) == 1
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(envelope)
-        return "250 OK"
-
-
 def test_delivery_to_a_real_smtp_server(queued, settings):
-    with smtp_server(settings, Inbox()) as inbox:
+    with smtp_server(settings) as inbox:
         assert deliver(queued.pk)
     (envelope,) = inbox.messages
     assert envelope.rcpt_tos == ["aigerim@example.com"]

@@ -6,14 +6,13 @@ import copy
 import io
 import logging
 import re
-import threading
 
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 from django.utils.log import configure_logging
 
-from tests.conftest import smtp_server
+from tests.conftest import SmtpInbox, smtp_server
 from undeu.core.periodic import PERIODIC_JOBS
 from undeu.mail.outbox import sweep
 from undeu.privacy.redaction import RedactPersonalData, redact_sql, redact_text
@@ -30,27 +29,9 @@ TEST_INFRASTRUCTURE = ("mail.log",)
 DUMP = None  # a pathlib.Path to read what was logged
 
 
-class Inbox:
-    def __init__(self, refuse: str = ""):
-        self.refuse = refuse
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address == self.refuse:
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(envelope.content.decode())
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp(settings):
-    with smtp_server(settings, Inbox(refuse=REFUSED)) as inbox:
+    with smtp_server(settings, SmtpInbox(refuse=REFUSED)) as inbox:
         yield inbox
 
 
@@ -81,9 +62,9 @@ def logs():
         configure_logging(django_settings.LOGGING_CONFIG, django_settings.LOGGING)
 
 
-def confirmation_token(inbox: Inbox, count: int) -> str:
+def confirmation_token(inbox: SmtpInbox, count: int) -> str:
     assert len(inbox.messages) >= count
-    return re.findall(r"/confirm/([\w-]+)/", inbox.messages[count - 1])[0]
+    return re.findall(r"/confirm/([\w-]+)/", inbox.messages[count - 1].content.decode())[0]
 
 
 def test_a_whole_signing_path_leaves_no_personal_data_in_the_logs(
@@ -121,7 +102,7 @@ def test_a_whole_signing_path_leaves_no_personal_data_in_the_logs(
             texts={"kk": ("Жаңалық", "Мәтін")},
             base_url="http://testserver",
         )
-    assert any(unsubscribe in message for message in smtp.messages)
+    assert any(unsubscribe in message.content.decode() for message in smtp.messages)
     # A delivery the SMTP server refuses, then the worker's sweep and periodic jobs.
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/kk/p/{petition.slug}/sign/", {**form, "email": REFUSED})
