@@ -42,12 +42,8 @@ def stored_count(petition_id: int) -> int:
 
 def current_count(petition_id: int) -> int:
     """The count, at most UNDEU_COUNT_MAX_AGE seconds old."""
-    key = _cache_key(petition_id)
-    value = cache.get(key)
-    if value is None:
-        value = stored_count(petition_id)
-        cache.set(key, value, timeout=settings.UNDEU_COUNT_MAX_AGE)
-    return value
+    value = cache.get(_cache_key(petition_id))
+    return fresh_count(petition_id) if value is None else value
 
 
 def fresh_count(petition_id: int) -> int:
