@@ -77,6 +77,15 @@ def test_pausing_here_pauses_the_next_signature_at_once(client, petition, clock)
     assert Signature.objects.count() == 1
 
 
+def test_closing_it_in_the_admin_refuses_the_next_signature_at_once(client, petition, clock):
+    # The admin's form saves the model, past the transitions.
+    assert post_signature(client, petition, email="first@example.com").status_code == 303
+    petition.state = "closed"
+    petition.save()
+    assert post_signature(client, petition, email="second@example.com").status_code == 409
+    assert Signature.objects.count() == 1
+
+
 def test_another_process_closing_it_applies_within_the_refresh_time(
     client, petition, clock, settings
 ):

@@ -5,9 +5,11 @@ again for each was a statement of its own (on PostgreSQL a round trip) out of th
 process keeps what it read, for open petitions only, for UNDEU_DEFENCE_REFRESH_SECONDS, as it
 keeps the site-wide defence switch: closing a petition, taking it down or switching its defence
 takes effect on signing in every process within that time, and at once in the process that did
-it (`forget`, on commit). A closed petition already takes signatures until the worker's
-deadline job closes it (once a minute), and a signature made a moment late is pending, counted
-only if confirmed while the petition accepts confirmations (`Petition.accepts_confirmations`).
+it: the transitions and the defence switch call `forget`, and any other save of a petition (the
+admin's form) does through `forget_saved`. A closed petition already takes signatures until the
+worker's deadline job closes it (once a minute), and a signature made a moment late is pending,
+counted only if confirmed while the petition accepts confirmations
+(`Petition.accepts_confirmations`).
 """
 
 from functools import cache
@@ -67,6 +69,11 @@ def forget(slug: str) -> None:
     commits, for another thread that read the row meanwhile."""
     _kept.pop(slug, None)
     transaction.on_commit(lambda: _kept.pop(slug, None))
+
+
+def forget_saved(sender, instance: Petition, **kwargs) -> None:
+    """post_save of a petition: its state, defence or address may have changed."""
+    forget(instance.slug)
 
 
 def forget_all() -> None:
