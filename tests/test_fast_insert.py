@@ -1,7 +1,9 @@
 """The prepared INSERT of the hot paths writes what the ORM would write, and nothing is lost by
 skipping the ORM (no save signals listen to these models)."""
 
+import datetime as dt
 from enum import Enum
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -116,8 +118,14 @@ def test_values_skipping_the_fields_conversion_are_what_it_would_give(model, val
     from django.db import connection
 
     insert = FastInsert(model)
+    # One moment for every time with a default (timezone.now, called apart otherwise).
     now = timezone.now()
-    values = {"created_at": now, **values}
+    timed = {
+        f.attname: now
+        for f in insert.fields
+        if f.has_default() and f.get_internal_type() == "DateTimeField"
+    }
+    values = {**timed, **values}
     expected = []
     for field in insert.fields:
         value = values[field.attname] if field.attname in values else field.get_default()
@@ -137,3 +145,47 @@ def test_values_skipping_the_fields_conversion_are_what_it_would_give(model, val
     for field, mine, theirs in zip(insert.fields, fast, expected, strict=True):
         if mine is None or theirs is None:
             assert mine is theirs, field.attname
+
+
+def test_an_aware_datetime_skips_the_field_only_where_the_database_takes_it_as_it_is():
+    """PostgreSQL takes an aware datetime as it is, so the field's conversion is skipped there;
+    SQLite stores text, so the field converts it there. Either way the value is the field's."""
+    from django.db import connection
+
+    insert = FastInsert(OutgoingEmail)
+    field = OutgoingEmail._meta.get_field("next_attempt_at")
+    skips = _unchanged_type(field, connection) is dt.datetime
+    assert skips == (connection.vendor == "postgresql")
+    almaty = dt.datetime(2026, 3, 22, 9, 30, tzinfo=ZoneInfo("Asia/Almaty"))
+    values = {"kind": "k", "to": "a@b.kz", "language": "kk", "next_attempt_at": almaty}
+    (mine,) = (v for f, v in zip(insert.fields, insert.params(values), strict=True) if f is field)
+    assert mine == field.get_db_prep_save(almaty, connection)
+    if skips:
+        assert mine is almaty
+
+
+def test_a_naive_datetime_goes_through_the_field_which_makes_it_aware_and_warns(settings):
+    """Never passed on as it is: the database would read it in its session's zone, not the
+    site's, as the ORM would have."""
+    from django.db import connection
+
+    settings.TIME_ZONE = "Asia/Almaty"
+    insert = FastInsert(OutgoingEmail)
+    field = OutgoingEmail._meta.get_field("next_attempt_at")
+    naive = dt.datetime(2026, 3, 22, 9, 30)
+    values = {"kind": "k", "to": "a@b.kz", "language": "kk", "next_attempt_at": naive}
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        params = insert.params(values)
+    (mine,) = (v for f, v in zip(insert.fields, params, strict=True) if f is field)
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        assert mine == field.get_db_prep_save(naive, connection)
+    assert mine is not naive
+
+
+def test_an_aware_datetime_is_stored_as_the_same_moment(petition):
+    almaty = dt.datetime(2026, 3, 22, 9, 30, tzinfo=ZoneInfo("Asia/Almaty"))
+    pk = FastInsert(Signature)(
+        **{**SIGNATURE, "petition_id": petition.pk, "token_digest": "c" * 64},
+        created_at=almaty,
+    )
+    assert Signature.objects.get(pk=pk).created_at == almaty

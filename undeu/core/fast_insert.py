@@ -8,6 +8,7 @@ default when the caller gives none, so a column added to the model later is fill
 would fill it. Nothing listens to these models' save signals (a test guards that).
 """
 
+from datetime import UTC, datetime
 from enum import Enum
 from functools import cached_property
 
@@ -19,7 +20,11 @@ from undeu.core.prepared import prepared_cursor
 # Fields whose `get_db_prep_save` gives back a value of this exact type unchanged (or None):
 # for them the call, five levels deep, is skipped. Only these exact classes: a subclass (a
 # country field, an encrypted field) may convert, so it goes through the field as always.
+# A datetime is unchanged only where the backend passes an aware one as it is (PostgreSQL;
+# SQLite writes it as text), and a naive one always goes through the field, which makes it
+# aware in the default time zone and warns.
 _UNCHANGED = {
+    models.DateTimeField: datetime,
     models.CharField: str,
     models.EmailField: str,
     models.SlugField: str,
@@ -108,7 +113,7 @@ class FastInsert:
             if value is None:
                 if not keeps_none:
                     value = field.get_db_prep_save(value, connection)
-            elif type(value) is not unchanged:
+            elif type(value) is not unchanged or (unchanged is datetime and value.tzinfo is None):
                 # A choice (SignatureState.PENDING) is its value to the database.
                 if isinstance(value, Enum) and type(value.value) is unchanged:
                     value = value.value
@@ -157,7 +162,7 @@ class FastInsert:
 
 
 # A value of each type that the database's adapter must give back as it is.
-_SAMPLES = {str: "x", bool: True, int: 7}
+_SAMPLES = {str: "x", bool: True, int: 7, datetime: datetime(2026, 1, 1, tzinfo=UTC)}
 
 
 def _unchanged_type(field, connection) -> type | None:
