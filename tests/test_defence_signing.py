@@ -66,6 +66,18 @@ def test_beyond_the_burst_limit_of_one_address_signatures_are_flagged_not_refuse
     assert OutgoingEmail.objects.filter(kind="confirm_signature").count() == 5
 
 
+def test_a_changed_limit_applies_to_the_next_signature(client, petition, settings):
+    """The rules are built once, not per signature, and built again when a limit changes."""
+    settings.UNDEU_LIMIT_PER_IP = [(5, 60)]
+    assert limits.rules()[0] == limits.Rule("ip", 5, 60)
+    post(client, 0)
+    settings.UNDEU_LIMIT_PER_IP = [(1, 60)]
+    assert limits.Rule("ip", 1, 60) in limits.rules()
+    assert limits.Rule("ip", 5, 60) not in limits.rules()
+    post(client, 1)
+    assert states() == [S.PENDING, S.FLAGGED]
+
+
 def test_other_addresses_are_not_limited_by_a_busy_one(client, petition, settings):
     settings.UNDEU_LIMIT_PER_IP = [(2, 60)]
     for n in range(4):

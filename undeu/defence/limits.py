@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import connection, transaction
+from django.dispatch import receiver
 
 from undeu.core.prepared import prepared_cursor
 
@@ -41,18 +43,27 @@ class Rule:
         return f"{self.scope}-{self.seconds}s"
 
 
-def rules() -> list[Rule]:
+@cache
+def rules() -> tuple[Rule, ...]:
+    """The configured rules, built once (every signature asks for them) and again when a
+    limit's setting changes."""
     configured = {
         "ip": settings.UNDEU_LIMIT_PER_IP,
         "network": settings.UNDEU_LIMIT_PER_NETWORK,
         "domain": settings.UNDEU_LIMIT_PER_DOMAIN,
         "petition": settings.UNDEU_LIMIT_PER_PETITION,
     }
-    return [
+    return tuple(
         Rule(scope, limit, seconds)
         for scope, rates in configured.items()
         for limit, seconds in rates
-    ]
+    )
+
+
+@receiver(setting_changed)
+def _limits_changed(setting, **kwargs):
+    if setting.startswith("UNDEU_LIMIT_PER_"):
+        rules.cache_clear()
 
 
 def tightened(limit: int) -> int:
