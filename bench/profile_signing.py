@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.profile_signing [--requests N] [--profile [--dump F]] [--postgresql]
     .venv/bin/python -m bench.profile_signing --instructions [--postgresql]
+    ... [--confirming]: the POST that confirms a signature, instead of the one that signs
 
 Sets up a throwaway database (SQLite in a temporary directory, or PostgreSQL's
 `undeu_profile` database), one open petition, and sends signing POSTs straight into
@@ -15,6 +16,10 @@ With `--instructions`, it runs itself twice under valgrind's callgrind, at N (at
 moves by a fifth between runs of the same code on a shared virtual machine, that count is the
 same whatever else the machine does (about a minute). It counts this process only: on
 PostgreSQL, the client side.
+
+With `--confirming`, each request is the POST behind a confirmation email's link, for a pending
+signature of its own (made directly in the database, as bench/world.py makes them for
+`make bench`), as confirm.lua sends them.
 """
 
 import argparse
@@ -101,7 +106,9 @@ def toggle_instrumentation(state: str) -> None:
     subprocess.run(["callgrind_control", "-i", state, str(os.getpid())], check=True)
 
 
-def instructions_per_signature(requests: int, warmup: int, postgresql: bool) -> float:
+def instructions_per_signature(
+    requests: int, warmup: int, postgresql: bool, confirming: bool = False
+) -> float:
     """Instructions per signature: this module under callgrind at `requests` and 3 times as
     many, the difference divided by the difference in signatures (what the start, the warm-up
     and switching the count on and off cost is the same in both and cancels out)."""
@@ -121,6 +128,7 @@ def instructions_per_signature(requests: int, warmup: int, postgresql: bool) -> 
             "--warmup",
             str(warmup),
             *(["--postgresql"] if postgresql else []),
+            *(["--confirming"] if confirming else []),
         ]
         # Our own command, never through a shell.
         run = subprocess.run(command, capture_output=True, text=True, check=True)  # nosec B603
@@ -131,6 +139,10 @@ def instructions_per_signature(requests: int, warmup: int, postgresql: bool) -> 
     return (counts[1] - counts[0]) / (2 * requests)
 
 
+def what(options) -> str:
+    return "confirmation" if options.confirming else "signature"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
@@ -138,6 +150,11 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--postgresql", action="store_true")
     parser.add_argument("--dump", help="with --profile: also write cProfile's data to this file")
+    parser.add_argument(
+        "--confirming",
+        action="store_true",
+        help="the POST that confirms a signature (a pending one for each request)",
+    )
     parser.add_argument(
         "--callgrind",
         action="store_true",
@@ -151,9 +168,11 @@ def main() -> None:
     options = parser.parse_args()
     if options.instructions:
         requests = min(options.requests, 300)  # callgrind runs Python about 50 times slower
-        count = instructions_per_signature(requests, options.warmup, options.postgresql)
+        count = instructions_per_signature(
+            requests, options.warmup, options.postgresql, options.confirming
+        )
         database = "PostgreSQL (client side)" if options.postgresql else "SQLite"
-        print(f"{database}: {count:,.0f} instructions per signature")
+        print(f"{database}: {count:,.0f} instructions per {what(options)}")
         return
 
     var_dir = tempfile.mkdtemp(prefix="undeu-profile-")
@@ -168,7 +187,12 @@ def main() -> None:
     from bench import world
     from undeu.defence.limits import forget_expired  # noqa: F401 - imported as serving does
 
-    world.open_petition("profile")
+    petition = world.open_petition("profile")
+    tokens = (
+        world.pending_signatures(petition, options.warmup + options.requests, tag="profile")
+        if options.confirming
+        else []
+    )
 
     from undeu.wsgi import application
 
@@ -184,6 +208,10 @@ def main() -> None:
     chance = random.Random(4)
 
     def one(i: int) -> None:
+        if options.confirming:
+            for chunk in application(environ_for(f"/kk/confirm/{tokens[i]}/", b""), start_response):
+                del chunk
+            return
         body = (
             f"full_name=%D0%90%D0%B9%D0%B3%D0%B5%D1%80%D1%96%D0%BC+{i}&email=signer-{i}"
             f"%40{providers[i % len(providers)]}&country=KZ"
@@ -219,11 +247,12 @@ def main() -> None:
     if profiler is not None:
         profiler.disable()
     database = "PostgreSQL (client side)" if options.postgresql else "SQLite"
-    print(f"{database}: {options.requests} signatures, answers {statuses}")
-    print(f"CPU per signature: {cpu / options.requests * 1000:.3f} ms")
-    print(f"wall per signature: {wall / options.requests * 1000:.3f} ms")
+    each = what(options)
+    print(f"{database}: {options.requests} {each}s, answers {statuses}")
+    print(f"CPU per {each}: {cpu / options.requests * 1000:.3f} ms")
+    print(f"wall per {each}: {wall / options.requests * 1000:.3f} ms")
     if options.postgresql:
-        print(f"PostgreSQL server CPU per signature: {server / options.requests * 1000:.3f} ms")
+        print(f"PostgreSQL server CPU per {each}: {server / options.requests * 1000:.3f} ms")
     if profiler is not None:
         import pstats
 

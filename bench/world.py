@@ -18,7 +18,7 @@ from undeu.signatures.signing import token_digest
 PETITIONS = 10
 HOT = "bench-0"  # the petition of the flash crowd
 SHOWN_SIGNERS = 30
-TOKENS_PER_RUN = 30000  # more than a run of confirmations uses (the table shows any shortfall)
+TOKENS_PER_RUN = 60000  # more than a run of confirmations uses (the table shows any shortfall)
 
 BODY = """Қала әкімдігі саябақтың үштен бір бөлігінде көпқабатты тұрақ салуды жоспарлап отыр.
 

@@ -32,7 +32,12 @@ def add_to_count(petition_id: int, delta: int) -> None:
         CountShard.objects.filter(petition_id=petition_id, shard=shard).update(
             value=F("value") + delta
         )
-    transaction.on_commit(lambda: cache.delete(_cache_key(petition_id)))
+    transaction.on_commit(lambda: forget_count(petition_id))
+
+
+def forget_count(petition_id: int) -> None:
+    """After a change to the count has committed: the next reader counts afresh."""
+    cache.delete(_cache_key(petition_id))
 
 
 def stored_count(petition_id: int) -> int:
@@ -128,7 +133,7 @@ def _repair(petition_id: int, drift: int, repairs_seen: int) -> bool:
             )
             updated = apply()
         if updated:
-            transaction.on_commit(lambda: cache.delete(_cache_key(petition_id)))
+            transaction.on_commit(lambda: forget_count(petition_id))
     return bool(updated)
 
 

@@ -1,7 +1,9 @@
-"""The signing lane: a signing POST taken in front of most of the middleware.
+"""The signing lane: a signing POST, and the POST that confirms a signature, taken in front of
+most of the middleware.
 
 In a surge nearly every request that changes anything is a valid signature for an open
-petition, and for those the middleware between the security headers and the view does nothing:
+petition, or its signer confirming it from the email, and for those the middleware between the
+security headers and the view does nothing:
 no session, user, messages, CSRF token (public forms are checked by origin instead), and the
 language is the address's prefix. Running them, and resolving the address, cost about a sixth
 of a signature. This middleware stands after the ones that put the security headers on every
@@ -18,31 +20,34 @@ from django.utils import translation
 
 from undeu.core.middleware import has_malformed_body, has_malformed_envelope
 from undeu.core.origin import is_same_origin
-from undeu.signatures.views import sign_quickly
+from undeu.signatures.views import confirm_quickly_answer, sign_quickly
 
 FORM = "application/x-www-form-urlencoded"
 
 
-def _sign_address() -> re.Pattern:
+def _lane_addresses() -> re.Pattern:
     languages = "|".join(re.escape(code) for code, _name in settings.LANGUAGES)
-    # The signing URL under i18n_patterns (every language prefixed), the slug as Django's
-    # `slug` converter reads it.
-    return re.compile(rf"/({languages})/p/([-a-zA-Z0-9_]+)/sign/")
+    # The signing and confirming URLs under i18n_patterns (every language prefixed): the slug
+    # as Django's `slug` converter reads it, the token as its `str` converter does.
+    return re.compile(rf"/({languages})/(?:p/([-a-zA-Z0-9_]+)/sign|confirm/([^/]+))/")
 
 
 class SigningLaneMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.address = _sign_address()
+        self.address = _lane_addresses()
 
     def __call__(self, request):
         if request.method == "POST":
             match = self.address.fullmatch(request.path_info)
             if match is not None and self._is_plain(request):
-                language, slug = match.groups()
-                request.tried_signing_quickly = True
+                language, slug, token = match.groups()
+                request.tried_quickly = True
                 with translation.override(language):
-                    response = sign_quickly(request, slug, language)
+                    if slug is not None:
+                        response = sign_quickly(request, slug, language)
+                    else:
+                        response = confirm_quickly_answer(request, token)
                 if response is not None:
                     response["Content-Language"] = language
                     return response

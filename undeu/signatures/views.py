@@ -15,7 +15,7 @@ from undeu.petitions.models import DefenceMode
 from undeu.petitions.open_lookup import open_petition
 from undeu.petitions.page import count_context
 from undeu.petitions.views import public_petition, render_petition
-from undeu.signatures.confirming import Outcome, confirm, find_signature
+from undeu.signatures.confirming import Outcome, confirm, confirm_quickly, find_signature
 from undeu.signatures.forms import SignatureForm, read_signature
 from undeu.signatures.models import SignatureState
 from undeu.signatures.signing import prepare, store
@@ -68,7 +68,7 @@ def sign_quickly(request, slug: str, language: str) -> HttpResponseRedirect | No
 @require_POST
 def sign_petition(request, slug):
     # The lane in front of the middleware tried the quick path already, if it could.
-    if not getattr(request, "tried_signing_quickly", False):
+    if not getattr(request, "tried_quickly", False):
         response = sign_quickly(request, slug, get_language())
         if response is not None:
             return response
@@ -116,10 +116,26 @@ def check_email(request, slug):
     )
 
 
+def confirm_quickly_answer(request, token: str) -> HttpResponseRedirect | None:
+    """The surge's path for the POST that confirms: a pending signature on an open petition is
+    confirmed without reading it first (confirming.confirm_quickly), and the signer is sent to
+    the page that shows the new count, as the full path sends them. None for anything else,
+    which changed nothing and which the full path answers.
+
+    The view runs it, and so does the signing lane (lane.py) in front of most middleware."""
+    if confirm_quickly(token) is None:
+        return None
+    return _redirect(request.path)
+
+
 @same_origin_forms
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm_signature(request, token):
     """GET shows a button and changes nothing (link scanners only GET); POST confirms."""
+    if request.method == "POST" and not getattr(request, "tried_quickly", False):
+        response = confirm_quickly_answer(request, token)
+        if response is not None:
+            return response
     signature = find_signature(token)
     if signature is None:
         response = render(request, "signatures/bad_link.html", status=404)
