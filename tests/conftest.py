@@ -10,6 +10,7 @@ import threading
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import override_settings
 from django.utils import timezone
 
 from tests.servers import free_port
@@ -38,6 +39,31 @@ def _postgres_only_marker(request):
     """Tests marked postgres_only (real row-level concurrency) are skipped on SQLite."""
     if request.node.get_closest_marker("postgres_only") and connection.vendor != "postgresql":
         pytest.skip("row-level concurrency is tested on PostgreSQL")
+
+
+class RecordWhatPassesTheLane:
+    """A middleware just after the signing lane: the requests it sees went on through the
+    stack (the `watched` fixture)."""
+
+    reached: list[str] = []
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        self.reached.append(request.path)
+        return self.get_response(request)
+
+
+@pytest.fixture
+def watched(settings):
+    """The paths of the requests the signing lane sent on through the rest of the stack."""
+    middleware = list(settings.MIDDLEWARE)
+    lane = middleware.index("undeu.signatures.lane.SigningLaneMiddleware")
+    middleware.insert(lane + 1, f"{__name__}.RecordWhatPassesTheLane")
+    RecordWhatPassesTheLane.reached.clear()
+    with override_settings(MIDDLEWARE=middleware):
+        yield RecordWhatPassesTheLane.reached
 
 
 @pytest.fixture

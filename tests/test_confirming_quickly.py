@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -21,33 +21,6 @@ from undeu.signatures.models import CountShard, Signature, SignatureEvent, Signa
 from undeu.signatures.signing import sign, token_digest
 
 pytestmark = pytest.mark.usefixtures("no_limits")
-
-REACHED = []
-
-
-class RecordWhatPassesTheLane:
-    """A middleware just after the lane: the requests it sees went on through the stack."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        REACHED.append(request.path)
-        return self.get_response(request)
-
-
-def lane_watched(middleware):
-    middleware = list(middleware)
-    lane = middleware.index("undeu.signatures.lane.SigningLaneMiddleware")
-    middleware.insert(lane + 1, f"{__name__}.RecordWhatPassesTheLane")
-    return middleware
-
-
-@pytest.fixture
-def watched(settings):
-    REACHED.clear()
-    with override_settings(MIDDLEWARE=lane_watched(settings.MIDDLEWARE)):
-        yield REACHED
 
 
 def pending(petition, email="aigerim@example.com", **changes) -> tuple[Signature, str]:
@@ -230,15 +203,8 @@ def test_a_failure_part_way_changes_nothing(petition, monkeypatch):
     assert stored_count(petition.pk) == 1
 
 
-@pytest.fixture
-def postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row-level concurrency is tested on PostgreSQL")
-
-
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("postgresql_only")
 def test_simultaneous_clicks_on_one_link_count_once(petition):
     _signature, token = pending(petition)
     answers = simultaneously(6, lambda _: confirm_by_post(Client(), token).status_code)
@@ -250,7 +216,6 @@ def test_simultaneous_clicks_on_one_link_count_once(petition):
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("postgresql_only")
 def test_many_confirmations_at_once_with_recounts_lose_no_count(petition):
     tokens = [pending(petition, f"m{i}@example.com")[1] for i in range(24)]
 

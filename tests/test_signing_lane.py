@@ -4,36 +4,12 @@ other request on through the whole stack, which answers it exactly as before."""
 from urllib.parse import urlencode
 
 import pytest
-from django.test import override_settings
 
 from undeu.petitions.models import DefenceMode
 from undeu.signatures.lane import FORM
 from undeu.signatures.models import Signature
 
 pytestmark = pytest.mark.usefixtures("no_limits")
-
-REACHED = []
-
-
-class RecordWhatPassesTheLane:
-    """A middleware just after the lane: the requests it sees went on through the stack."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        REACHED.append(request.path)
-        return self.get_response(request)
-
-
-@pytest.fixture
-def watched(settings):
-    middleware = list(settings.MIDDLEWARE)
-    lane = middleware.index("undeu.signatures.lane.SigningLaneMiddleware")
-    middleware.insert(lane + 1, f"{__name__}.RecordWhatPassesTheLane")
-    REACHED.clear()
-    with override_settings(MIDDLEWARE=middleware):
-        yield REACHED
 
 
 def valid(**overrides):
