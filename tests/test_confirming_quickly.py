@@ -232,3 +232,45 @@ def test_many_confirmations_at_once_with_recounts_lose_no_count(petition):
     assert SignatureEvent.objects.count() == 24
     cache.clear()
     assert current_count(petition.pk) == 24
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_quick_confirmations_racing_invalidations_and_withdrawals_keep_the_count_true(
+    petition, settings, django_user_model
+):
+    """Issue 4's surge, with the confirmations taking the lane: the shown count is the truth, the
+    recount finds no drift, and goal and threshold follow the count."""
+    from undeu.delivery.thresholds import threshold_context
+    from undeu.petitions.goals import next_goal
+    from undeu.signatures.uncounting import invalidate, withdraw
+
+    settings.UNDEU_THRESHOLDS = [(50, "response")]
+    moderator = django_user_model.objects.create_user("moderator")
+    signed = [pending(petition, f"s{i}@example.com") for i in range(60)]
+
+    def act(i):
+        signature, token = signed[i % 60]
+        if i < 60:
+            return confirm_by_post(Client(), token).status_code
+        signature = Signature.objects.get(pk=signature.pk)
+        if i < 75:
+            return invalidate(signature, actor=moderator, reason="bot")
+        return withdraw(signature)
+
+    # 60 confirmations, 15 invalidations and 10 withdrawals of the first signatures, all at once.
+    results = simultaneously(85, act)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert set(results[:60]) <= {303, 410}  # 410: withdrawn or invalidated before the click
+    truth = Signature.objects.filter(petition=petition, state=SignatureState.CONFIRMED).count()
+    assert stored_count(petition.pk) == truth
+    assert recount(petition.pk) == 0
+    assert truth >= 60 - 25
+    confirmed_events = SignatureEvent.objects.filter(kind=SignatureEvent.Kind.CONFIRMED).count()
+    removed_events = SignatureEvent.objects.exclude(kind=SignatureEvent.Kind.CONFIRMED).count()
+    assert confirmed_events - removed_events == truth
+    cache.clear()
+    assert current_count(petition.pk) == truth
+    state = threshold_context(petition, truth)["threshold_state"]
+    assert bool(state) == (truth >= 50)
+    assert next_goal(truth) == (50 if truth < 50 else 100)
