@@ -178,3 +178,129 @@ def test_statements_are_rewritten_for_sqlite_as_django_does_once_each(query):
     # Remembered, not rewritten again; and only so many are.
     assert sqlite_base.CursorWrapper.convert_query(None, query) is ours
     assert sqlite_base._qmark_style.cache_info().maxsize
+
+
+# --- A write in autocommit takes the same turns ------------------------------------------------
+
+
+def hold_the_turn(tmp_path):
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_TURN, str(tmp_path / "db.sqlite3-writers")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO t VALUES (2)",
+        "UPDATE t SET x = 3",
+        "DELETE FROM t WHERE x = 1",
+        "REPLACE INTO t VALUES (4)",
+        "WITH one AS (SELECT 1 AS x) INSERT INTO t SELECT x FROM one",
+    ],
+)
+def test_a_write_in_autocommit_waits_for_another_process_turn(tmp_path, statement):
+    # Without the turn it would take SQLite's lock behind the back of a signer holding the
+    # turn, which would then sleep in SQLite's busy handler at BEGIN IMMEDIATE.
+    database = file_database(tmp_path, timeout=0.3)
+    write_once(database)
+    holder = hold_the_turn(tmp_path)
+    try:
+        with pytest.raises(OperationalError, match="other processes"), database.cursor() as cursor:
+            cursor.execute(statement)
+        assert not sqlite_base._write_turn.locked()
+        with database.cursor() as cursor:
+            cursor.execute("SELECT x FROM t")
+            assert cursor.fetchall() == [(1,)]  # the refused statement changed nothing
+        holder.kill()
+        holder.wait(10)
+        with database.cursor() as cursor:
+            cursor.execute(statement)
+            cursor.execute("SELECT x FROM t")
+            assert cursor.fetchall() != [(1,)]
+    finally:
+        holder.kill()
+        database.close()
+
+
+def test_a_read_in_autocommit_does_not_wait_for_the_turn(tmp_path):
+    database = file_database(tmp_path, timeout=0.3)
+    write_once(database)
+    holder = hold_the_turn(tmp_path)
+    try:
+        with database.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM t WHERE x IN (SELECT 1 WHERE 'UPDATE' <> '')")
+            assert cursor.fetchone() == (1,)
+            cursor.execute("WITH one AS (SELECT 1 AS x) SELECT x FROM one")
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        holder.kill()
+        database.close()
+
+
+def test_a_write_in_autocommit_gives_the_turn_back(tmp_path):
+    import fcntl
+    import os
+
+    database = file_database(tmp_path)
+    try:
+        write_once(database)
+        with database.cursor() as cursor:
+            cursor.execute("UPDATE t SET x = 2")
+        assert not sqlite_base._write_turn.locked()
+        fd = os.open(tmp_path / "db.sqlite3-writers", os.O_RDWR)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.close(fd)
+    finally:
+        database.close()
+
+
+def test_a_failed_write_in_autocommit_gives_the_turn_back(tmp_path):
+    database = file_database(tmp_path)
+    try:
+        write_once(database)
+        with pytest.raises(OperationalError), database.cursor() as cursor:
+            cursor.execute("UPDATE no_such_table SET x = 2")
+        assert not sqlite_base._write_turn.locked()
+    finally:
+        database.close()
+
+
+def test_writes_in_autocommit_from_many_threads_take_turns():
+    # Each thread's UPDATE waits on the process's turn, not in SQLite's busy handler.
+    queue(0)
+
+    def write(i):
+        OutgoingEmail.objects.filter(pk__gt=0).update(attempts=i)
+        return True
+
+    assert simultaneously(16, write) == [True] * 16
+    assert not sqlite_base._write_turn.locked()
+
+
+@pytest.mark.parametrize(
+    ("query", "writes"),
+    [
+        ('UPDATE "mail_outgoingemail" SET "state" = %s WHERE "id" IN (%s)', True),
+        ("  insert into t values (1)", True),
+        ("DELETE FROM t", True),
+        ("REPLACE INTO t VALUES (1)", True),
+        ("WITH x AS (SELECT 1) UPDATE t SET a = 1", True),
+        ("SELECT 1", False),
+        ("SELECT 'UPDATE' FROM t", False),
+        ('SELECT "insert" FROM t', False),
+        ("WITH x AS (SELECT 1) SELECT * FROM x", False),
+        ("PRAGMA wal_checkpoint(PASSIVE)", False),
+        ("BEGIN IMMEDIATE", False),
+        ("", False),
+    ],
+)
+def test_which_statements_write(query, writes):
+    assert sqlite_base._writes(query) is writes

@@ -8,13 +8,20 @@ process sleeps in that handler its CPU goes unused (two web processes signing us
 Here a writer first takes its process's turn (a Python lock, handed over as soon as it is free),
 then the turn among processes: an flock on `<database>-writers`, tried again every fraction of a
 millisecond. Only then BEGIN IMMEDIATE, which finds SQLite's lock free unless something outside
-these turns (a statement in autocommit, another program) holds it, when busy_timeout applies as
-before. An flock is released by the kernel when its process dies, so a killed writer never leaves
-it held.
+these turns (another program) holds it, when busy_timeout applies as before. An flock is released
+by the kernel when its process dies, so a killed writer never leaves it held.
+
+A statement that writes outside a transaction (an UPDATE in autocommit, as the worker marks sent
+emails) takes the same turns for itself. Without them it took SQLite's lock behind the turns'
+back, and a signer holding the turn then found the lock taken at BEGIN IMMEDIATE and slept in
+SQLite's busy handler, 1, 2, 5 ... 100 ms at a time: signing's p99 rose from about 90 to 120 to
+220 ms while the worker drained a queue of emails.
 """
 
+import contextlib
 import fcntl
 import os
+import re
 import threading
 import time
 from functools import lru_cache
@@ -57,9 +64,40 @@ def _qmark_style(query: str) -> str:
     return base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
 
 
+_WRITING = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE"})
+_WORDS = re.compile(r"[A-Za-z]+")
+
+
+@lru_cache(maxsize=2048)
+def _writes(query: str) -> bool:
+    """Whether a statement changes rows: it starts with INSERT, UPDATE, DELETE or REPLACE, or
+    with a WITH whose statement does (the words are looked for outside quotes, loosely: a false
+    yes only makes a read wait for its turn)."""
+    words = _WORDS.findall(re.sub(r"'[^']*'|\"[^\"]*\"", " ", query[:4000]))
+    if not words:
+        return False
+    first = words[0].upper()
+    return first in _WRITING or (first == "WITH" and any(w.upper() in _WRITING for w in words))
+
+
 class CursorWrapper(base.SQLiteCursorWrapper):
     """Django's cursor, with each statement's "%s" -> "?" rewriting done once per statement: a
-    regular expression over the whole SQL on every call was a twentieth of a signature."""
+    regular expression over the whole SQL on every call was a twentieth of a signature. A
+    statement that writes in autocommit takes the writers' turns for itself."""
+
+    database: "DatabaseWrapper"
+
+    def execute(self, query, params=None):
+        if self.database.needs_turn_for(query):
+            with self.database.write_turn():
+                return super().execute(query, params)
+        return super().execute(query, params)
+
+    def executemany(self, query, param_list):
+        if self.database.needs_turn_for(query):
+            with self.database.write_turn():
+                return super().executemany(query, param_list)
+        return super().executemany(query, param_list)
 
     def convert_query(self, query, *, param_names=None):
         if param_names is None:
@@ -72,9 +110,32 @@ class DatabaseWrapper(base.DatabaseWrapper):
     _turn_file: int | None = None
 
     def create_cursor(self, name=None):
-        return self.connection.cursor(factory=CursorWrapper)
+        cursor = self.connection.cursor(factory=CursorWrapper)
+        cursor.database = self
+        return cursor
+
+    def needs_turn_for(self, query: str) -> bool:
+        """A write in autocommit: inside a transaction the turn is held since its BEGIN."""
+        return not self._has_write_turn and self.autocommit and _writes(query)
+
+    @contextlib.contextmanager
+    def write_turn(self):
+        """The writers' turns for one statement in autocommit (which commits by itself)."""
+        self._take_write_turn()
+        try:
+            yield
+        finally:
+            self._end_write_turn()
 
     def _start_transaction_under_autocommit(self):
+        self._take_write_turn()
+        try:
+            super()._start_transaction_under_autocommit()
+        except BaseException:
+            self._end_write_turn()
+            raise
+
+    def _take_write_turn(self):
         timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 20))
         deadline = time.monotonic() + timeout
         if not _write_turn.acquire(timeout=timeout):
@@ -86,7 +147,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 if not _take_process_turn(fd, deadline):
                     raise OperationalError("database is locked (waited for other processes)")
                 self._turn_file = fd
-            super()._start_transaction_under_autocommit()
         except BaseException:
             self._end_write_turn()
             raise
