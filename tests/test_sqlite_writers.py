@@ -105,18 +105,36 @@ time.sleep(60)
 """
 
 
-def test_a_writer_waits_for_another_process_and_goes_on_when_that_one_dies(tmp_path):
+def hold_the_turn(tmp_path):
+    """Another process that holds the turn among processes until it is killed."""
     import subprocess
     import sys
 
-    database = file_database(tmp_path, timeout=0.3)
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_THE_TURN, str(tmp_path / "db.sqlite3-writers")],
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def assert_the_turn_is_free(tmp_path):
+    """Another open file description (as another process has) can take it at once."""
+    import fcntl
+    import os
+
+    fd = os.open(tmp_path / "db.sqlite3-writers", os.O_RDWR)
     try:
-        assert holder.stdout.readline().strip() == "held"
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(fd)
+
+
+def test_a_writer_waits_for_another_process_and_goes_on_when_that_one_dies(tmp_path):
+    database = file_database(tmp_path, timeout=0.3)
+    holder = hold_the_turn(tmp_path)
+    try:
         started = time.monotonic()
         with pytest.raises(OperationalError, match="other processes"):
             write_once(database)
@@ -135,17 +153,11 @@ def test_a_writer_waits_for_another_process_and_goes_on_when_that_one_dies(tmp_p
 
 
 def test_the_turn_between_processes_is_given_back_after_each_transaction(tmp_path):
-    import fcntl
-    import os
-
     database = file_database(tmp_path)
     try:
         write_once(database)
         write_once(database)
-        # Another open file description (as another process has) can take it at once.
-        fd = os.open(tmp_path / "db.sqlite3-writers", os.O_RDWR)
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.close(fd)
+        assert_the_turn_is_free(tmp_path)
     finally:
         database.close()
 
@@ -181,19 +193,6 @@ def test_statements_are_rewritten_for_sqlite_as_django_does_once_each(query):
 
 
 # --- A write in autocommit takes the same turns ------------------------------------------------
-
-
-def hold_the_turn(tmp_path):
-    import subprocess
-    import sys
-
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_THE_TURN, str(tmp_path / "db.sqlite3-writers")],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout.readline().strip() == "held"
-    return holder
 
 
 @pytest.mark.parametrize(
@@ -246,18 +245,13 @@ def test_a_read_in_autocommit_does_not_wait_for_the_turn(tmp_path):
 
 
 def test_a_write_in_autocommit_gives_the_turn_back(tmp_path):
-    import fcntl
-    import os
-
     database = file_database(tmp_path)
     try:
         write_once(database)
         with database.cursor() as cursor:
             cursor.execute("UPDATE t SET x = 2")
         assert not sqlite_base._write_turn.locked()
-        fd = os.open(tmp_path / "db.sqlite3-writers", os.O_RDWR)
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.close(fd)
+        assert_the_turn_is_free(tmp_path)
     finally:
         database.close()
 
@@ -269,6 +263,7 @@ def test_a_failed_write_in_autocommit_gives_the_turn_back(tmp_path):
         with pytest.raises(OperationalError), database.cursor() as cursor:
             cursor.execute("UPDATE no_such_table SET x = 2")
         assert not sqlite_base._write_turn.locked()
+        assert_the_turn_is_free(tmp_path)
     finally:
         database.close()
 

@@ -120,7 +120,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     @contextlib.contextmanager
     def write_turn(self):
-        """The writers' turns for one statement in autocommit (which commits by itself)."""
+        """The writers' turns for one statement in autocommit (which commits by itself). One
+        with RETURNING keeps SQLite's lock until its rows are read, just after: a writer that
+        takes the turn in that moment meets the busy handler once, briefly."""
         self._take_write_turn()
         try:
             yield
