@@ -268,8 +268,31 @@ def test_a_failed_write_in_autocommit_gives_the_turn_back(tmp_path):
         database.close()
 
 
-def test_writes_in_autocommit_from_many_threads_take_turns():
-    # Each thread's UPDATE waits on the process's turn, not in SQLite's busy handler.
+def test_a_write_in_autocommit_waits_for_the_process_turn():
+    # While another thread of this process holds the turn, an UPDATE in autocommit from this
+    # one waits for it (before, it took SQLite's lock if it was free).
+    queue(0)
+    done = threading.Event()
+
+    def write():
+        OutgoingEmail.objects.update(attempts=7)
+        connection.close()
+        done.set()
+
+    assert sqlite_base._write_turn.acquire(timeout=5)
+    writer = threading.Thread(target=write)
+    try:
+        writer.start()
+        assert not done.wait(0.3)
+        assert OutgoingEmail.objects.get().attempts == 0
+    finally:
+        sqlite_base._write_turn.release()
+    assert done.wait(5)
+    writer.join()
+    assert OutgoingEmail.objects.get().attempts == 7
+
+
+def test_writes_in_autocommit_from_many_threads_all_get_through():
     queue(0)
 
     def write(i):
@@ -278,6 +301,24 @@ def test_writes_in_autocommit_from_many_threads_take_turns():
 
     assert simultaneously(16, write) == [True] * 16
     assert not sqlite_base._write_turn.locked()
+
+
+def test_executemany_in_autocommit_waits_for_another_process_turn(tmp_path):
+    database = file_database(tmp_path, timeout=0.3)
+    write_once(database)
+    holder = hold_the_turn(tmp_path)
+    try:
+        with pytest.raises(OperationalError, match="other processes"), database.cursor() as cursor:
+            cursor.executemany("INSERT INTO t VALUES (%s)", [(2,), (3,)])
+        holder.kill()
+        holder.wait(10)
+        with database.cursor() as cursor:
+            cursor.executemany("INSERT INTO t VALUES (%s)", [(2,), (3,)])
+            cursor.execute("SELECT x FROM t ORDER BY x")
+            assert cursor.fetchall() == [(1,), (2,), (3,)]
+    finally:
+        holder.kill()
+        database.close()
 
 
 @pytest.mark.parametrize(
