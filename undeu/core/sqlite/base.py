@@ -66,6 +66,7 @@ def _qmark_style(query: str) -> str:
 
 _WRITING = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE"})
 _WORDS = re.compile(r"[A-Za-z]+")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
 @lru_cache(maxsize=2048)
@@ -74,7 +75,7 @@ def _writes(query: str) -> bool:
     with a WITH whose statement does. The words are looked for outside quotes, in the first
     4,000 characters, loosely: a false yes only makes a read wait for its turn, a false no leaves
     a write to SQLite's busy handler as before."""
-    words = _WORDS.findall(re.sub(r"'[^']*'|\"[^\"]*\"", " ", query[:4000]))
+    words = _WORDS.findall(_QUOTED.sub(" ", query[:4000]))
     if not words:
         return False
     first = words[0].upper()
