@@ -39,7 +39,8 @@ def site_headers() -> dict[str, str]:
     return _site_headers
 
 
-def _excludes_paths() -> bool:
+def excludes_paths() -> bool:
+    """Whether some addresses get no policy (so the header depends on the address)."""
     return any(
         (getattr(settings, name, None) or {}).get("EXCLUDE_URL_PREFIXES")
         for name in ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY")
@@ -55,7 +56,7 @@ class SiteCSPMiddleware(CSPMiddleware):
             http.HTTPStatus.INTERNAL_SERVER_ERROR,
             http.HTTPStatus.NOT_FOUND,
         )
-        if own_policy or debug_page or _excludes_paths():
+        if own_policy or debug_page or excludes_paths():
             return super().process_response(request, response)
         for header, policy in site_headers().items():
             if header and header not in response:

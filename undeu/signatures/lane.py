@@ -32,26 +32,29 @@ def _lane_addresses() -> re.Pattern:
     return re.compile(rf"/({languages})/(?:p/([-a-zA-Z0-9_]+)/sign|confirm/([^/]+))/")
 
 
-class SigningLaneMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
+class Lane:
+    """The lane's decision, shared by the middleware below and the handler's front
+    (front.py): the quick answer to a request, or None for the rest of the stack."""
+
+    def __init__(self):
         self.address = _lane_addresses()
 
-    def __call__(self, request):
-        if request.method == "POST":
-            match = self.address.fullmatch(request.path_info)
-            if match is not None and self._is_plain(request):
-                language, slug, token = match.groups()
-                request.tried_quickly = True
-                with translation.override(language):
-                    if slug is not None:
-                        response = sign_quickly(request, slug, language)
-                    else:
-                        response = confirm_quickly_answer(request, token)
-                if response is not None:
-                    response["Content-Language"] = language
-                    return response
-        return self.get_response(request)
+    def answer(self, request):
+        if request.method != "POST":
+            return None
+        match = self.address.fullmatch(request.path_info)
+        if match is None or not self._is_plain(request):
+            return None
+        language, slug, token = match.groups()
+        request.tried_quickly = True
+        with translation.override(language):
+            if slug is not None:
+                response = sign_quickly(request, slug, language)
+            else:
+                response = confirm_quickly_answer(request, token)
+        if response is not None:
+            response["Content-Language"] = language
+        return response
 
     @staticmethod
     def _is_plain(request) -> bool:
@@ -69,3 +72,20 @@ class SigningLaneMiddleware:
             and is_same_origin(request)
             and not has_malformed_body(request, None)
         )
+
+
+class SigningLaneMiddleware:
+    """The lane for a request that came through Django's whole handler: the production
+    application answers it before that (front.py); the test client, the development server
+    and any other handler reach it here."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.lane = Lane()
+
+    def __call__(self, request):
+        if not getattr(request, "tried_quickly", False):
+            response = self.lane.answer(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
