@@ -163,6 +163,21 @@ def test_anything_else_goes_the_whole_way_with_its_body(petition, watched, data,
         assert "<script>alert(1)</script>" not in page
 
 
+def test_the_lane_is_asked_once(petition, monkeypatch):
+    """A request the front's lane declined is not looked at again by the lane's middleware."""
+    asked = []
+    is_plain = lane.Lane._is_plain
+
+    def counted(request):
+        asked.append(request.path)
+        return is_plain(request)
+
+    monkeypatch.setattr(lane.Lane, "_is_plain", staticmethod(counted))
+    answer = post(f"/kk/p/{petition.slug}/sign/", valid(), ORIGIN="https://evil.example")
+    assert answer.handler_started and answer.status == 403
+    assert asked == [f"/kk/p/{petition.slug}/sign/"]
+
+
 def test_a_closed_petition_is_answered_by_the_whole_handler(make_petition, watched):
     closed = make_petition("closed", state="closed")
     answer = post(f"/en/p/{closed.slug}/sign/", valid())

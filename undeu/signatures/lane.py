@@ -6,11 +6,13 @@ petition, or its signer confirming it from the email, and for those the middlewa
 security headers and the view does nothing:
 no session, user, messages, CSRF token (public forms are checked by origin instead), and the
 language is the address's prefix. Running them, and resolving the address, cost about a sixth
-of a signature. This middleware stands after the ones that put the security headers on every
-answer and before the rest; it runs the same checks the rest would make of such a request and
-the same quick path as the view (`views.sign_quickly`). Anything it is not sure of (a signed-in
-visitor, a cross-site or malformed request, invalid data, a closed or paused petition) goes on
-through the whole stack as before, so every answer but the quick one is the full path's.
+of a signature. The lane asks the same questions the rest would ask of such a request and runs
+the same quick path as the view (`views.sign_quickly`). The production application asks it
+before Django's handler does anything else (front.py); Django's own handler reaches it as a
+middleware standing after the ones that put the security headers on every answer. Anything it
+is not sure of (a signed-in visitor, a cross-site or malformed request, invalid data, a closed
+or paused petition) goes on through the whole stack as before, so every answer but the quick
+one is the full path's.
 """
 
 import re
@@ -40,8 +42,9 @@ class Lane:
         self.address = _lane_addresses()
 
     def answer(self, request):
-        if request.method != "POST":
+        if request.method != "POST" or getattr(request, "lane_asked", False):
             return None
+        request.lane_asked = True  # once: the front asked, the middleware need not
         match = self.address.fullmatch(request.path_info)
         if match is None or not self._is_plain(request):
             return None
@@ -84,8 +87,7 @@ class SigningLaneMiddleware:
         self.lane = Lane()
 
     def __call__(self, request):
-        if not getattr(request, "tried_quickly", False):
-            response = self.lane.answer(request)
-            if response is not None:
-                return response
+        response = self.lane.answer(request)
+        if response is not None:
+            return response
         return self.get_response(request)
