@@ -260,3 +260,28 @@ def test_the_test_client_still_goes_through_the_middleware_lane(client, petition
     as middleware."""
     response = client.post(f"/kk/p/{petition.slug}/sign/", urlencode(valid()), content_type=FORM)
     assert response.status_code == 303 and watched == []
+
+
+def test_a_host_not_allowed_is_a_400_not_a_500(petition):
+    """Django's answer to a request for a host it does not serve, raised inside the lane (its
+    same-origin check asks for the host)."""
+    answer = post(f"/kk/p/{petition.slug}/sign/", valid(), HOST="evil.example")
+    assert answer.status == 400
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert not Signature.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"full_name=%00&email=a%40example.com&country=KZ",  # a NUL in a field: the form says so
+        b"full_name=%FF%FE&email=a%40example.com&country=KZ",  # not UTF-8
+        b"full_name=" + b"a" * 3_000_000 + b"&email=a%40example.com&country=KZ",  # too large
+        b"",
+    ],
+)
+def test_hostile_bodies_get_a_4xx_from_the_whole_handler_in_the_visitors_language(petition, body):
+    answer = post(f"/ru/p/{petition.slug}/sign/", body=body)
+    assert 400 <= answer.status < 500
+    assert answer.handler_started and answer.headers["Content-Language"] == "ru"
+    assert not Signature.objects.exists()
