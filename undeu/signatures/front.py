@@ -94,12 +94,13 @@ class FrontLaneHandler(WSGIHandler):
             return self._answer_in_full(environ, request, start_response)
         try:
             response = self.lane.answer(request)
+            if response is not None:
+                headers = self.security_headers.for_answer(request, response)
         except Exception as exc:  # answered as Django's handler would, through the middleware
             return self._start(environ, self._failed(request, exc), start_response)
         if response is None:
             return self._answer_in_full(environ, request, start_response)
         response._resource_closers.append(request.close)
-        headers = self.security_headers.for_answer(request, response)
         return self._start(environ, response, start_response, headers)
 
     @staticmethod
