@@ -1,7 +1,16 @@
 # Undeu: `make run` to try it, `make test` to check it. Needs only Python 3.11+ and make
 # (`make test` also installs Debian's Chromium for the browser tests when it is missing).
 
-PYTHON ?= python3
+# The interpreter for .venv (or PYTHON=...): the operating system's own Python when it is 3.11+
+# and can make a virtual environment, else python3 on the PATH. Distributions build theirs with
+# profile-guided and link-time optimisation; a Python built from source without them (pyenv's
+# default) spends 11 % more instructions and 12 to 15 % more CPU on a signature
+# (docs/performance.md, 3j).
+SYSTEM_PYTHON := /usr/bin/python3
+ifndef PYTHON
+PYTHON := $(shell $(SYSTEM_PYTHON) -c 'import sys, ensurepip; sys.exit(sys.version_info < (3, 11))' \
+	>/dev/null 2>&1 && echo $(SYSTEM_PYTHON) || echo python3)
+endif
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
