@@ -304,7 +304,7 @@ def settle() -> None:
     checkpoint so their writes are not in a measurement either. SQLite: the file flushed to
     disk, for the same reason: inserted without a journal, its gigabytes are the kernel's dirty
     pages, written back meanwhile (a run of 2026-12-08 spent 11 minutes in its recount and
-    measured signing at half the rate with that writeback going on)."""
+    measured signing at half the rate while that writeback went on)."""
     if connection.vendor == "sqlite":
         with open(settings.DATABASES["default"]["NAME"], "rb") as database:
             os.fsync(database.fileno())
