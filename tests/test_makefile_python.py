@@ -2,6 +2,7 @@
 make a virtual environment (distributions build it with PGO and LTO, docs/performance.md 3j),
 else python3 on the PATH, and PYTHON= always wins."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -18,9 +19,14 @@ def venv_command(tmp_path, *arguments: str) -> str:
     """The command `make install` would make .venv with, in a checkout without one."""
     for name in ("Makefile", "pyproject.toml"):
         shutil.copy(ROOT / name, tmp_path / name)
+    # As from a shell: under `make test` the outer make's flags (and its "Entering directory"
+    # lines) would otherwise reach this one.
+    outer = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PYTHON", "SYSTEM_PYTHON"}
+    env = {name: value for name, value in os.environ.items() if name not in outer}
     dry_run = subprocess.run(
         ["make", "-n", "install", *arguments],
         cwd=tmp_path,
+        env=env,
         capture_output=True,
         text=True,
         check=True,
