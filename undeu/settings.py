@@ -50,7 +50,7 @@ SITE_URL = env_str("UNDEU_SITE_URL").rstrip("/")
 SITE_NAME = env_str("UNDEU_SITE_NAME", "Undeu")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "undeu.core.admin_site.UndeuAdminConfig",  # django.contrib.admin, its search bounded
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
